@@ -1,0 +1,98 @@
+# KyivGuide — the two commands: `make run` and `make test`. Both set up whatever is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+PIP := $(BIN)/pip --disable-pip-version-check
+
+RUN_PACKAGES := postgresql-15-postgis-3 gettext
+TEST_PACKAGES := $(RUN_PACKAGES) chromium
+BENCH_PACKAGES := $(RUN_PACKAGES) wrk
+
+.PHONY: help run test bench lint typecheck migrations-check pytest setup-run setup-test \
+	system-run system-test venv-run venv-dev database messages static seed clean
+
+help:
+	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
+	@echo "make test   set up what is missing, then lint, migrations check and the whole test suite"
+	@echo "make bench  run the benchmarks (bench/README.md)"
+
+# --- the two commands --------------------------------------------------------------------------------
+
+run: setup-run
+	@echo "KyivGuide: starting web + worker + beat; open http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops all three)"
+	exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start
+
+test: setup-test lint migrations-check pytest typecheck
+
+# --- set-up steps (each quick when there is nothing to do) -------------------------------------------
+
+setup-run: system-run venv-run database messages static seed
+setup-test: system-test venv-dev messages static
+
+system-run:
+	@deploy/system.sh $(RUN_PACKAGES)
+
+system-test:
+	@deploy/system.sh $(TEST_PACKAGES)
+
+# The venv knows the project root (a .pth file, as an editable install would), so that pytest
+# plugins, celery and gunicorn import the project from any working directory.
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "kyivguide-project.pth").write_text("$(CURDIR)\n")'
+
+# The stamps record that the requirements were installed; they are redone when a file changes.
+$(VENV)/.stamp-run: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.stamp-run
+
+venv-run: $(VENV)/.stamp-run
+venv-dev: $(VENV)/.stamp-dev
+
+database: venv-run
+	@$(MANAGE) ensure_database
+	@$(MANAGE) migrate --noinput
+
+messages: venv-run
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles -v 0
+
+static: venv-run
+	@$(MANAGE) collectstatic --noinput -v 0
+
+seed: database
+	@$(MANAGE) load_seed_data
+
+# --- checks --------------------------------------------------------------------------------------------
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: venv-dev
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: venv-dev
+	$(BIN)/pytest
+
+typecheck: venv-dev
+	$(BIN)/mypy .
+
+# --- benchmarks (not tests: they report ratios measured in one run on this machine) ---------------------
+
+bench: venv-dev messages static
+	@deploy/system.sh $(BENCH_PACKAGES)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
+	find locale -name '*.mo' -delete

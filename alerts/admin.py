@@ -1,0 +1,3 @@
+"""admin for the alerts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""models for the alerts app."""
+
+from __future__ import annotations

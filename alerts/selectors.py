@@ -1,0 +1,3 @@
+"""selectors for the alerts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""services for the alerts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""tasks for the alerts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""views for the alerts app."""
+
+from __future__ import annotations

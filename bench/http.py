@@ -1,0 +1,120 @@
+"""HTTP load helpers for benchmarks: a gunicorn server with the project's config, and wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Production-like settings for the server under load: DEBUG off, no access log.
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-" + "x" * 44,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "ACCESS_LOG": "0",
+    "LOG_LEVEL": "WARNING",
+    "BENCH_ENDPOINTS": "1",
+}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run gunicorn with deploy/gunicorn.conf.py on a free 127.0.0.1 port; yield its base URL."""
+    port = free_port()
+    full_env = {**os.environ, **PRODUCTION_ENV, "PORT": str(port), "HOST": "127.0.0.1", **(env or {})}
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {Path(log.name).read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start within 60 s") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+        Path(log.name).unlink()
+
+
+@dataclass
+class WrkResult:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+    def line(self) -> str:
+        return (
+            f"{self.requests_per_s:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, "
+            f"non-2xx/3xx {self.non_2xx}, socket errors {self.errors}"
+        )
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(
+    url: str, *, connections: int, seconds: int, threads: int = 2, headers: Mapping[str, str] | None = None
+) -> WrkResult:
+    """Load `url` with wrk for a bounded time and parse its report."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is missing: `make bench` installs Debian's wrk package")
+    args = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    pct = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return WrkResult(
+        requests_per_s=rps,
+        p50_ms=pct.get("50", float("nan")),
+        p99_ms=pct.get("99", float("nan")),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        errors=sum(int(g) for g in errors.groups()) if errors else 0,
+    )

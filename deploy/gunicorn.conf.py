@@ -1,0 +1,66 @@
+"""gunicorn configuration for KyivGuide (the web process of `make run`, production and the benchmarks).
+
+gthread workers: requests are short and mostly wait on PostgreSQL or Redis, so a few threads per
+process serve many concurrent phones without the memory of more processes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyivguide.settings")
+
+from kyivguide.env import check_settings_or_exit, env_bool, env_int, env_str  # noqa: E402
+
+# A bad environment stops the master here with one line, instead of crash-looping its workers.
+check_settings_or_exit()
+
+from django.conf import settings  # noqa: E402
+
+host = env_str("HOST", "127.0.0.1")
+bind = [f"{host}:{settings.PORT}"]
+chdir = str(ROOT)
+worker_class = "gthread"
+workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
+threads = env_int("WEB_THREADS", 8, minimum=1)
+backlog = 2048
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so that a slow leak can never take the site down during an attack.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = "-" if env_bool("ACCESS_LOG", True) else None
+errorlog = "-"
+loglevel = "info"
+proc_name = "kyivguide-web"
+
+_formatter = (
+    {"()": "kyivguide.logformat.JsonFormatter"}
+    if settings.LOG_FORMAT == "json"
+    else {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}
+)
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"default": _formatter},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "default"},
+    },
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def when_ready(server: Any) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
+    server.log.info("KyivGuide is ready at http://%s:%s/", shown, settings.PORT)

@@ -1,0 +1,57 @@
+"""API conventions shared by every app: the error format and small input helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """ValidationError details are nested dicts/lists; turn them into (field, message) pairs."""
+    if isinstance(detail, dict):
+        pairs: list[tuple[str, str]] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            pairs.extend(_flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix)))
+        return pairs
+    if isinstance(detail, list):
+        pairs = []
+        for item in detail:
+            pairs.extend(_flatten(item, prefix))
+        return pairs
+    return [(prefix, str(detail))]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error is `{"error": <code>, "message": <one readable sentence>, ...}` with a 4xx.
+
+    Validation errors add `fields`: {field: [messages]} so clients can point at the bad input.
+    """
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        pairs = _flatten(exc.detail)
+        fields: dict[str, list[str]] = {}
+        for field, message in pairs:
+            fields.setdefault(field or "non_field_errors", []).append(message)
+        message = "; ".join(f"{field}: {msg}" if field else msg for field, msg in pairs) or "Invalid input."
+        response.data = {"error": "invalid", "message": message, "fields": fields}
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, (dict, list)) else "; ".join(m for _, m in _flatten(detail))
+        code = exc.get_codes() if not isinstance(exc.get_codes(), (dict, list)) else exc.default_code
+        response.data = {"error": str(code), "message": message}
+    return response
+
+
+def json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return json_error(404, "not_found", f"No API endpoint at {request.path}.")

@@ -1,0 +1,76 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+PROBE_TIMEOUT_S = 2
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive and serving requests; touches nothing else."""
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_postgis() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT postgis_lib_version()")
+        cursor.fetchone()
+
+
+def _check_redis() -> None:
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=PROBE_TIMEOUT_S, socket_timeout=PROBE_TIMEOUT_S
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _check_broker() -> None:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=PROBE_TIMEOUT_S) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=PROBE_TIMEOUT_S)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": _check_database,
+    "postgis": _check_postgis,
+    "redis": _check_redis,
+    "broker": _check_broker,
+}
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else 'no detail'}"
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Every dependency answers: 200 with each check `ok`, else 503 naming what failed."""
+    results: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - a probe reports any failure, it never raises
+            results[name] = _describe(exc)
+        else:
+            results[name] = "ok"
+    healthy = all(value == "ok" for value in results.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503)

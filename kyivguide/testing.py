@@ -1,0 +1,270 @@
+"""Helpers for tests that run real processes: a Celery worker, a gunicorn server, a fake upstream.
+
+Only the remote alert APIs are ever replaced (by `FakeUpstream`, an HTTP server on 127.0.0.1 whose
+responses a test sets); PostgreSQL, Redis and Celery are always the real ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from kyivguide.env import database_url
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (connections are refused at once)."""
+    return free_port()
+
+
+def current_database_url() -> str:
+    """DATABASE_URL of the database the tests use right now (pytest-django's test database)."""
+    return database_url(connection.settings_dict)
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """Environment for a child process that shares this test run's database, queue and Redis prefix."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = current_database_url()
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(overrides)
+    return env
+
+
+def wait_until(
+    predicate: Callable[[], bool], *, timeout: float, interval: float = 0.1, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def http_get(
+    url: str, *, timeout: float = 5.0, headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=dict(headers or {}))  # noqa: S310 - 127.0.0.1 only
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@dataclass
+class ManagedProcess:
+    """A child process whose output goes to a log file that is shown when something fails."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ManagedProcess:
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+
+def start_worker(log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None) -> ManagedProcess:
+    """Start `celery worker` on this run's queue against the test database; return once it answers."""
+    from kyivguide.tasks import ping
+
+    worker = ManagedProcess(
+        args=[
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "kyivguide",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        env=child_env(**(env or {})),
+        log_path=log_dir / "celery-worker.log",
+    ).start()
+    try:
+        result = ping.apply_async()
+        result.get(timeout=60)
+    except Exception as exc:
+        worker.stop()
+        raise RuntimeError(f"the Celery worker did not start: {exc}\n{worker.log()}") from exc
+    return worker
+
+
+def start_web(log_dir: Path, *, env: Mapping[str, str] | None = None, name: str = "web") -> tuple[ManagedProcess, str]:
+    """Start gunicorn with the project's config on a free port; return it and its base URL once /healthz answers."""
+    port = free_port()
+    overrides = {"PORT": str(port), "HOST": "127.0.0.1", "ACCESS_LOG": "0", "WEB_CONCURRENCY": "1"}
+    overrides.update(env or {})
+    web = ManagedProcess(
+        args=[sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
+        env=child_env(**overrides),
+        log_path=log_dir / f"{name}.log",
+    ).start()
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if not web.alive():
+            raise RuntimeError(f"gunicorn exited:\n{web.log()}")
+        try:
+            return http_get(f"{base}/healthz", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, timeout=30, what="gunicorn /healthz")
+    except Exception:
+        web.stop()
+        raise
+    return web, base
+
+
+# --- A fake upstream alert API ---------------------------------------------------------------------
+
+
+@dataclass
+class FakeResponse:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class FakeUpstream:
+    """An HTTP server on 127.0.0.1 standing in for a remote alert API.
+
+    A test sets the response per path (`set(path, FakeResponse(...))` or `set_json`); every request
+    is recorded with its headers, so tests can assert on conditional requests and credentials.
+    Unknown paths answer 404.
+    """
+
+    def __init__(self) -> None:
+        self.responses: dict[str, FakeResponse | Callable[[RecordedRequest], FakeResponse]] = {}
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                recorded = RecordedRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                with upstream._lock:
+                    upstream.requests.append(recorded)
+                    entry = upstream.responses.get(self.path.split("?", 1)[0])
+                response = entry(recorded) if callable(entry) else entry
+                if response is None:
+                    response = FakeResponse(404, b'{"message": "not found"}')
+                if response.delay:
+                    time.sleep(response.delay)
+                try:
+                    self.send_response(response.status)
+                    for name, value in response.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def set(self, path: str, response: FakeResponse | Callable[[RecordedRequest], FakeResponse]) -> None:
+        with self._lock:
+            self.responses[path] = response
+
+    def set_json(
+        self, path: str, body: bytes | str, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        raw = body.encode() if isinstance(body, str) else body
+        self.set(path, FakeResponse(status, raw, {"Content-Type": "application/json", **dict(headers or {})}))
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path.split("?", 1)[0] == path]
+
+    def start(self) -> FakeUpstream:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextlib.contextmanager
+def fake_upstream() -> Iterator[FakeUpstream]:
+    server = FakeUpstream().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from kyivguide.testing import closed_port, http_get, start_web
+
+
+def test_healthz_answers_without_touching_dependencies(client: Client) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_readyz_is_200_when_every_dependency_answers(client: Client) -> None:
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "postgis": "ok", "redis": "ok", "broker": "ok"},
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_503_naming_redis_when_redis_is_unreachable(process_logs: Path) -> None:
+    dead_redis = f"redis://127.0.0.1:{closed_port()}/0"
+    web, base = start_web(process_logs, env={"REDIS_URL": dead_redis}, name="web-no-redis")
+    try:
+        status, headers, body = http_get(f"{base}/readyz")
+    finally:
+        web.stop()
+
+    assert status == 503
+    assert headers["Content-Type"] == "application/json"
+    payload = json.loads(body)
+    assert payload["status"] == "error"
+    assert payload["checks"]["database"] == "ok"
+    assert payload["checks"]["postgis"] == "ok"
+    assert payload["checks"]["redis"].startswith("ConnectionError: ")
+    assert payload["checks"]["broker"] != "ok"
+    assert "Connection refused" in payload["checks"]["redis"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_503_naming_the_database_when_postgresql_is_unreachable(process_logs: Path) -> None:
+    dead_db = f"postgis://root@127.0.0.1:{closed_port()}/kyivguide"
+    web, base = start_web(process_logs, env={"DATABASE_URL": dead_db}, name="web-no-db")
+    try:
+        status, _, body = http_get(f"{base}/readyz")
+    finally:
+        web.stop()
+
+    payload = json.loads(body)
+    assert status == 503
+    assert payload["checks"]["database"].startswith("OperationalError: ")
+    assert payload["checks"]["postgis"].startswith("OperationalError: ")
+    assert payload["checks"]["redis"] == "ok"
+    assert payload["checks"]["broker"] == "ok"

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kyivguide.env import ConfigError, env_bool, env_int, env_list, parse_database_url
+from kyivguide.testing import ROOT, free_port
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.example"}
+
+
+def run_manage(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *(args or ("check",))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "kyivguide.example"}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set when DEBUG is off"),
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean (1/0, true/false, yes/no, on/off), got 'maybe'"),
+        ({**PRODUCTION, "PORT": "eighty"}, "PORT must be an integer, got 'eighty'"),
+        ({**PRODUCTION, "PORT": "70000"}, "PORT must be at most 65535, got 70000"),
+        ({**PRODUCTION, "DATABASE_URL": "mysql://root@127.0.0.1/kyivguide"}, "DATABASE_URL must start with postgis://"),
+        ({**PRODUCTION, "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL must start with redis://"),
+        ({**PRODUCTION, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"),
+        ({**PRODUCTION, "HTTPS": "sometimes"}, "HTTPS must be a boolean"),
+    ],
+)
+def test_bad_or_missing_production_settings_stop_start_up_with_one_line(
+    overrides: dict[str, str], message: str
+) -> None:
+    result = run_manage(overrides)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"KyivGuide configuration error: {message}")
+    assert "Traceback" not in result.stderr
+
+
+def test_complete_production_settings_start() -> None:
+    result = run_manage(PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_gunicorn_refuses_bad_settings_once_instead_of_crash_looping() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update({"DEBUG": "0", "PORT": str(free_port())})
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == "KyivGuide configuration error: SECRET_KEY must be set when DEBUG is off"
+
+
+@pytest.mark.parametrize("program", [["worker"], ["beat"]])
+def test_celery_refuses_bad_settings_with_one_line(program: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env["DEBUG"] = "maybe"
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "--app", "kyivguide", *program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "KyivGuide configuration error: DEBUG must be a boolean (1/0, true/false, yes/no, on/off), got 'maybe'"
+    )
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("on", True), ("0", False), ("no", False)])
+def test_env_bool_accepts_the_usual_spellings(raw: str, expected: bool) -> None:
+    assert env_bool("DEBUG", not expected, environ={"DEBUG": raw}) is expected
+
+
+def test_env_helpers_use_the_default_only_when_unset_or_empty() -> None:
+    assert env_bool("DEBUG", True, environ={}) is True
+    assert env_bool("DEBUG", False, environ={"DEBUG": "  "}) is False
+    assert env_int("PORT", 8000, environ={}) == 8000
+    assert env_list("ALLOWED_HOSTS", ["a"], environ={"ALLOWED_HOSTS": "x.example, y.example,,"}) == [
+        "x.example",
+        "y.example",
+    ]
+
+
+def test_env_int_refuses_values_below_the_minimum() -> None:
+    with pytest.raises(ConfigError, match=r"^WEB_THREADS must be at least 1, got 0$"):
+        env_int("WEB_THREADS", 8, minimum=1, environ={"WEB_THREADS": "0"})
+
+
+def test_database_url_is_parsed_into_a_postgis_database() -> None:
+    parsed = parse_database_url("DATABASE_URL", "postgis://kg:s%40cret@db.internal:6432/kyiv?sslmode=require")
+
+    assert parsed == {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": "kyiv",
+        "USER": "kg",
+        "PASSWORD": "s@cret",
+        "HOST": "db.internal",
+        "PORT": "6432",
+        "OPTIONS": {"sslmode": "require"},
+    }
+
+
+def test_database_url_without_a_database_name_is_refused() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL must name a database"):
+        parse_database_url("DATABASE_URL", "postgis://root@127.0.0.1:5432/")

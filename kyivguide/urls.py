@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kyivguide import health, views
+
+handler404 = "kyivguide.views.page_not_found"
+
+api_v1 = [
+    path("", include("alerts.api_urls")),
+    path("", include("shelters.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+# Pages: Ukrainian at /…, English at /en/… (the language comes from the URL, never from a cookie).
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("", include("alerts.urls")),
+    path("", include("shelters.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.insert(0, path("_bench/constant", views.bench_constant))

@@ -1,0 +1,3 @@
+"""admin for the shelters app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""REST API views and serializers of the shelters app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""models for the shelters app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""selectors for the shelters app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""services for the shelters app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""tasks for the shelters app."""
+
+from __future__ import annotations

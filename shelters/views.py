@@ -1,0 +1,3 @@
+"""views for the shelters app."""
+
+from __future__ import annotations
