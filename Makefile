@@ -26,7 +26,7 @@ help:
 
 run: setup-run
 	@echo "KyivGuide: starting web + worker + beat; open http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops all three)"
-	exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start
 
 test: setup-test lint migrations-check pytest typecheck
 
