@@ -1,3 +1,0 @@
-"""selectors for the alerts app."""
-
-from __future__ import annotations

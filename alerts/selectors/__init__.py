@@ -1,0 +1,1 @@
+"""Reads of the alerts app, one module per concern."""

@@ -1,3 +1,0 @@
-"""services for the alerts app."""
-
-from __future__ import annotations

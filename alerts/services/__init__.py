@@ -1,0 +1,1 @@
+"""Writes of the alerts app, one module per concern."""
