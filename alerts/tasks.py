@@ -1,3 +1,13 @@
-"""tasks for the alerts app."""
+"""Celery tasks of the alerts app: thin wrappers that call a service."""
 
 from __future__ import annotations
+
+from celery import shared_task
+
+from alerts.services.status import status_snapshot_publish
+
+
+@shared_task(name="alerts.publish_status")
+def publish_status() -> str:
+    """Rebuild and store the status snapshot (idempotent: the same data gives the same version)."""
+    return status_snapshot_publish().version

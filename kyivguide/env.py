@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, overload
 from urllib.parse import unquote, urlsplit
 
@@ -92,6 +93,20 @@ def env_float(
     if minimum is not None and number < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {number}")
     return number
+
+
+def env_datetime(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> datetime:
+    """An ISO 8601 moment with a time zone, e.g. 2022-10-10T03:00:00Z."""
+    value = _raw(name, environ) or default
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be an ISO 8601 date and time, e.g. 2022-10-10T03:00:00Z, got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{name} must include a time zone (Z or +02:00), got {value!r}")
+    return moment
 
 
 def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:

@@ -15,6 +15,8 @@ from kyivguide.env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_datetime,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -171,6 +173,29 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks; each app adds its entries (see alerts/ and shelters/ schedule helpers).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Alerts: upstream feeds and the freshness rule ------------------------------------------------------
+
+# A source is enabled when its credentials are set (the replay: when its CSV is set). Tokens are read
+# here only; they never reach the database or a browser.
+ALERTS_IN_UA_BASE_URL = env_str("ALERTS_IN_UA_BASE_URL", "https://api.alerts.in.ua/v1/")
+ALERTS_IN_UA_TOKEN = env_str("ALERTS_IN_UA_TOKEN")
+UKRAINEALARM_BASE_URL = env_str("UKRAINEALARM_BASE_URL", "https://api.ukrainealarm.com/api/v3/")
+UKRAINEALARM_API_KEY = env_str("UKRAINEALARM_API_KEY")
+REPLAY_SIRENS_CSV = env_str("REPLAY_SIRENS_CSV")
+REPLAY_START = env_datetime("REPLAY_START", "2022-10-10T03:00:00Z")
+REPLAY_SPEED = env_float("REPLAY_SPEED", 1.0, minimum=0.001)
+# Overrides every source's poll interval (e.g. 2 in tests and drills); otherwise 10 s for alerts.in.ua
+# (its rate limit is about 8-10 requests a minute) and 5 s for ukrainealarm's change counter.
+ALERT_POLL_SECONDS = env_int("ALERT_POLL_SECONDS", 0, minimum=0) or None
+ALERT_HTTP_CONNECT_TIMEOUT = env_float("ALERT_HTTP_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+ALERT_HTTP_READ_TIMEOUT = env_float("ALERT_HTTP_READ_TIMEOUT", 3.0, minimum=0.1)
+# Freshness of the newest successful poll: fresh up to ALERT_FRESH_SECONDS, "may be delayed" up to
+# ALERT_UNKNOWN_SECONDS, then unknown. "All clear" is never said with unknown freshness.
+ALERT_FRESH_SECONDS = env_int("ALERT_FRESH_SECONDS", 30, minimum=1)
+ALERT_UNKNOWN_SECONDS = env_int("ALERT_UNKNOWN_SECONDS", 120, minimum=1)
+if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
+    raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
 
 # --- Internationalisation -----------------------------------------------------------------------------
 

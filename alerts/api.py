@@ -1,3 +1,0 @@
-"""REST API views and serializers of the alerts app."""
-
-from __future__ import annotations

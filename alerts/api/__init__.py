@@ -1,0 +1,1 @@
+"""REST API of the alerts app (DRF views and serializers), one module per resource."""

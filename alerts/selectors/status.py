@@ -1,0 +1,293 @@
+"""The status snapshot: one small JSON document of everything a phone needs to say "alert" or not.
+
+Built from the database after every change and kept in Redis (see alerts.services.status); readers
+take the stored bytes and add only what depends on the moment of reading: the feeds' freshness.
+That is the safety rule: "clear" is only said when a feed succeeded recently, and freshness is
+computed at read time, so it degrades even when nothing rebuilds the snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import redis
+from django.conf import settings
+from django.utils import timezone
+
+from alerts.models import Alert, FeedSource, Region
+from kyivguide.redis import get_redis, key
+
+logger = logging.getLogger(__name__)
+
+FRESH = "fresh"
+DELAYED = "delayed"
+UNKNOWN = "unknown"
+
+STATE_ALERT = "alert"
+STATE_PARTIAL = "partial"
+STATE_CLEAR = "clear"
+STATE_UNKNOWN = "unknown"
+
+# Level order when sources disagree: the more severe wins.
+_LEVEL_RANK: dict[str | None, int] = {None: 0, Alert.Level.YELLOW.value: 1, Alert.Level.RED.value: 2}
+
+
+def snapshot_key() -> str:
+    return key("status", "snapshot")
+
+
+def feeds_key() -> str:
+    return key("status", "feeds")
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+# --- Freshness -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    state: str  # fresh | delayed | unknown
+    last_success_at: datetime | None
+    age_s: float | None
+    reason: str  # why, for people: "no feed is enabled", "no successful poll for 3 min"…
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "last_success_at": iso(self.last_success_at),
+            "age_s": None if self.age_s is None else round(self.age_s, 1),
+            "fresh_s": settings.ALERT_FRESH_SECONDS,
+            "unknown_s": settings.ALERT_UNKNOWN_SECONDS,
+            "reason": self.reason,
+            "checked_at": iso(now),
+        }
+
+
+def status_freshness(*, feeds: Sequence[dict[str, Any]], now: datetime) -> Freshness:
+    """Freshness from the newest successful poll of any enabled feed (a 304 poll is a success)."""
+    enabled = [feed for feed in feeds if feed.get("enabled")]
+    if not enabled:
+        return Freshness(UNKNOWN, None, None, "no alert feed is enabled")
+    stamps = [feed["last_success_at"] for feed in enabled if feed.get("last_success_at") is not None]
+    if not stamps:
+        return Freshness(UNKNOWN, None, None, "no alert feed has answered yet")
+    newest = datetime.fromtimestamp(max(stamps), tz=UTC)
+    age = max(0.0, (now - newest).total_seconds())
+    if age <= settings.ALERT_FRESH_SECONDS:
+        return Freshness(FRESH, newest, age, "")
+    if age <= settings.ALERT_UNKNOWN_SECONDS:
+        return Freshness(DELAYED, newest, age, "the alert feeds have not answered for a while; data may be delayed")
+    return Freshness(UNKNOWN, newest, age, "the alert feeds have not answered recently")
+
+
+def feeds_health_from_db() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": feed.name,
+            "kind": feed.kind,
+            "enabled": feed.enabled,
+            "replay": feed.is_replay,
+            "last_success_at": _epoch(feed.last_success_at),
+            "consecutive_failures": feed.consecutive_failures,
+        }
+        for feed in FeedSource.objects.order_by("name")
+    ]
+
+
+# --- The document ------------------------------------------------------------------------------------
+
+
+def _region_chains(uids: Iterable[int]) -> dict[int, list[int]]:
+    """uid → [uid, parent, grandparent…] for the given regions, in as few queries as the depth."""
+    parents: dict[int, int | None] = {}
+    pending = set(uids)
+    while pending:
+        rows = Region.objects.filter(uid__in=pending).values_list("uid", "parent_id")
+        found = dict(rows)
+        parents.update(found)
+        pending = {p for p in found.values() if p is not None and p not in parents}
+    chains: dict[int, list[int]] = {}
+    for uid in uids:
+        chain: list[int] = []
+        current: int | None = uid
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        chains[uid] = chain
+    return chains
+
+
+def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
+    """Active alerts, one per (region, kind): sources that agree are merged, the more severe level wins."""
+    rows = (
+        Alert.objects.filter(ended_at__isnull=True, source__enabled=True)
+        .values(
+            "region_id",
+            "region__name_uk",
+            "region__name_en",
+            "region__kind",
+            "kind",
+            "level",
+            "started_at",
+            "source__name",
+            "source__kind",
+        )
+        .order_by("region_id", "kind", "started_at")
+    )
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        entry_key = (row["region_id"], row["kind"])
+        replay = row["source__kind"] == FeedSource.Kind.REPLAY
+        entry = merged.get(entry_key)
+        if entry is None:
+            merged[entry_key] = {
+                "region": row["region_id"],
+                "name_uk": row["region__name_uk"],
+                "name_en": row["region__name_en"] or row["region__name_uk"],
+                "region_kind": row["region__kind"],
+                "kind": row["kind"],
+                "level": row["level"],
+                "started_at": row["started_at"],
+                "sources": [row["source__name"]],
+                "replay": replay,
+            }
+            continue
+        entry["sources"].append(row["source__name"])
+        entry["started_at"] = min(entry["started_at"], row["started_at"])
+        if _LEVEL_RANK[row["level"]] > _LEVEL_RANK[entry["level"]]:
+            entry["level"] = row["level"]
+        # Real data outranks a drill: the entry is a replay only if every source of it is.
+        entry["replay"] = entry["replay"] and replay
+    chains = _region_chains(uid for uid, _ in merged)
+    alerts = []
+    for (uid, _kind), entry in sorted(merged.items(), key=lambda item: (item[1]["started_at"], item[0])):
+        entry["chain"] = chains.get(uid, [uid])
+        entry["started_at"] = iso(entry["started_at"])
+        alerts.append(entry)
+    return alerts
+
+
+def _replay_info(feeds: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """Set when every enabled feed is a replay: everything shown is then a drill."""
+    enabled = [feed for feed in feeds if feed["enabled"]]
+    if not enabled or not all(feed["replay"] for feed in enabled):
+        return None
+    from alerts.feeds.replay import replay_virtual_now
+
+    virtual_now = replay_virtual_now()
+    return {"virtual_now": iso(virtual_now)}
+
+
+def status_document_build(*, now: datetime | None = None) -> dict[str, Any]:
+    """The snapshot's content from the database (no freshness: that is added when it is read)."""
+    now = now or timezone.now()
+    feeds = feeds_health_from_db()
+    document: dict[str, Any] = {
+        "alerts": _merged_alerts(now),
+        "advisories": _advisories(now),
+        "replay": _replay_info(feeds),
+    }
+    body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    document["version"] = hashlib.sha256(body).hexdigest()[:16]
+    document["generated_at"] = iso(now)
+    return document
+
+
+def _advisories(now: datetime) -> list[dict[str, Any]]:
+    # Advisories join the snapshot when the advisories module provides them.
+    try:
+        from alerts.selectors.advisories import advisories_for_status
+    except ImportError:
+        return []
+    return advisories_for_status(now=now)
+
+
+# --- Reading the stored snapshot -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The stored document (bytes as published) and the feed health read alongside it."""
+
+    body: bytes
+    version: str
+    generated_at: datetime
+    feeds: list[dict[str, Any]]
+    from_cache: bool
+
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = orjson.loads(self.body)
+        return document
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document)
+
+
+def snapshot_from_document(document: dict[str, Any], feeds: list[dict[str, Any]], *, from_cache: bool) -> Snapshot:
+    return Snapshot(
+        body=_encode(document),
+        version=document["version"],
+        generated_at=datetime.fromisoformat(document["generated_at"].replace("Z", "+00:00")),
+        feeds=feeds,
+        from_cache=from_cache,
+    )
+
+
+def status_snapshot_read() -> Snapshot:
+    """The published snapshot from Redis; if Redis is away or empty, built from the database."""
+    try:
+        body, feeds_raw = get_redis().mget([snapshot_key(), feeds_key()])
+    except redis.RedisError as exc:
+        logger.warning("status snapshot: Redis unavailable (%s); building from the database", exc)
+        body = feeds_raw = None
+    if isinstance(body, bytes):
+        feeds = orjson.loads(feeds_raw) if feeds_raw is not None else feeds_health_from_db()
+        head = orjson.loads(body)
+        return Snapshot(
+            body=body,
+            version=head["version"],
+            generated_at=datetime.fromisoformat(head["generated_at"].replace("Z", "+00:00")),
+            feeds=feeds,
+            from_cache=True,
+        )
+    return snapshot_from_document(status_document_build(), feeds_health_from_db(), from_cache=False)
+
+
+# --- Per-region state ------------------------------------------------------------------------------------
+
+
+def region_state(
+    *, chain: Sequence[int], alerts: Sequence[dict[str, Any]], freshness: Freshness
+) -> tuple[str, list[dict[str, Any]]]:
+    """State of the region whose ancestor chain (itself first) is `chain`, and the alerts that make it.
+
+    Alerts on the region or any ancestor cover it (an oblast-wide alert covers its raions):
+    `alert`. Otherwise an alert somewhere inside it makes it `partial`. Otherwise `clear`, which is
+    only said with fresh or delayed data; with unknown freshness the state is `unknown`. An alert
+    is shown even when the data is old: it errs on the side of sheltering.
+    """
+    region = chain[0]
+    ancestors = set(chain)
+    covering = [a for a in alerts if a["region"] in ancestors]
+    if covering:
+        return STATE_ALERT, covering
+    inside = [a for a in alerts if region in a["chain"][1:]]
+    if inside:
+        return STATE_PARTIAL, inside
+    if freshness.state == UNKNOWN:
+        return STATE_UNKNOWN, []
+    return STATE_CLEAR, []

@@ -1,0 +1,57 @@
+"""Publishing the status snapshot and the feed health to Redis."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import redis
+from django.db import transaction
+
+from alerts.selectors.status import (
+    Snapshot,
+    feeds_health_from_db,
+    feeds_key,
+    snapshot_from_document,
+    snapshot_key,
+    status_document_build,
+)
+from kyivguide.redis import get_redis
+
+logger = logging.getLogger(__name__)
+
+
+def status_snapshot_publish() -> Snapshot:
+    """Build the document from the database and store it, with the feed health, in Redis.
+
+    Idempotent: the version is a hash of the content, so republishing unchanged data keeps the
+    ETag that clients already hold. A Redis failure is logged, not raised: readers fall back to
+    the database.
+    """
+    document = status_document_build()
+    feeds = feeds_health_from_db()
+    snapshot = snapshot_from_document(document, feeds, from_cache=False)
+    try:
+        pipe = get_redis().pipeline(transaction=True)
+        pipe.set(snapshot_key(), snapshot.body)
+        pipe.set(feeds_key(), orjson.dumps(feeds))
+        pipe.execute()
+    except redis.RedisError as exc:
+        logger.warning("status snapshot not published: Redis unavailable (%s)", exc)
+    return snapshot
+
+
+def status_feeds_publish(feeds: list[dict[str, Any]] | None = None) -> None:
+    """Store only the feed health (after a poll that changed no alert): freshness stays current."""
+    try:
+        get_redis().set(feeds_key(), orjson.dumps(feeds if feeds is not None else feeds_health_from_db()))
+    except redis.RedisError as exc:
+        logger.warning("feed health not published: Redis unavailable (%s)", exc)
+
+
+def status_request_publish() -> None:
+    """Queue a rebuild of the snapshot once the current transaction commits (or now, outside one)."""
+    from alerts.tasks import publish_status
+
+    transaction.on_commit(publish_status.delay)

@@ -1,3 +1,0 @@
-"""views for the alerts app."""
-
-from __future__ import annotations
