@@ -22,6 +22,9 @@ class Region(models.Model):
 
     uid = models.PositiveIntegerField(primary_key=True, verbose_name=_("location id"))
     name = models.CharField(_("name"), max_length=200)
+    # Added by modeltranslation (alerts/translation.py); declared for type checkers only.
+    name_uk: str
+    name_en: str | None
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")

@@ -11,3 +11,11 @@ from alerts.services.status import status_snapshot_publish
 def publish_status() -> str:
     """Rebuild and store the status snapshot (idempotent: the same data gives the same version)."""
     return status_snapshot_publish().version
+
+
+@shared_task(name="alerts.poll_feed")
+def poll_feed(name: str) -> str:
+    """Poll one upstream once (scheduled per source by beat, with `expires` = its interval)."""
+    from alerts.services.ingest import feed_poll
+
+    return feed_poll(name=name)

@@ -1,0 +1,29 @@
+"""Benchmarks (`make bench`): ratios and timings measured in one run on this machine."""
+
+from __future__ import annotations
+
+import os
+
+# Benchmarks use a database, a queue and Redis keys of their own, never those of `make run`.
+BENCH_ENV = {
+    "DATABASE_URL": "postgis://root@127.0.0.1:5432/kyivguide_bench",
+    "CELERY_QUEUE": "kyivguide-bench",
+    "REDIS_KEY_PREFIX": "kyivguide-bench",
+    # Production-like: DEBUG off (Django keeps no query log).
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-" + "x" * 40,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+}
+
+
+def django_ready() -> None:
+    """Set up Django on the benchmark database (created and migrated when needed)."""
+    for name, value in BENCH_ENV.items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyivguide.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("ensure_database", verbosity=0)
+    call_command("migrate", verbosity=0, interactive=False)

@@ -171,6 +171,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Polls run every few seconds: beat must wake at least that often.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 1
 # Periodic tasks; each app adds its entries (see alerts/ and shelters/ schedule helpers).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
@@ -185,9 +187,21 @@ UKRAINEALARM_API_KEY = env_str("UKRAINEALARM_API_KEY")
 REPLAY_SIRENS_CSV = env_str("REPLAY_SIRENS_CSV")
 REPLAY_START = env_datetime("REPLAY_START", "2022-10-10T03:00:00Z")
 REPLAY_SPEED = env_float("REPLAY_SPEED", 1.0, minimum=0.001)
-# Overrides every source's poll interval (e.g. 2 in tests and drills); otherwise 10 s for alerts.in.ua
-# (its rate limit is about 8-10 requests a minute) and 5 s for ukrainealarm's change counter.
+# Poll interval per source: alerts.in.ua allows about 8-10 requests a minute; ukrainealarm's change
+# counter is cheap and meant to be polled often; the replay reads a local file. ALERT_POLL_SECONDS
+# overrides every source (e.g. 2 in tests and drills).
 ALERT_POLL_SECONDS = env_int("ALERT_POLL_SECONDS", 0, minimum=0) or None
+ALERT_FEED_INTERVALS = {
+    name: ALERT_POLL_SECONDS or default
+    for name, default in {"alerts_in_ua": 10, "ukrainealarm": 5, "replay": 5}.items()
+}
+ALERT_FEED_ENABLED = {
+    "alerts_in_ua": bool(ALERTS_IN_UA_TOKEN),
+    "ukrainealarm": bool(UKRAINEALARM_API_KEY),
+    "replay": bool(REPLAY_SIRENS_CSV),
+}
+# Where the replay finds the region hierarchy that maps the file's names to ids.
+REPLAY_HIERARCHY_JSON = env_str("REPLAY_HIERARCHY_JSON")
 ALERT_HTTP_CONNECT_TIMEOUT = env_float("ALERT_HTTP_CONNECT_TIMEOUT", 2.0, minimum=0.1)
 ALERT_HTTP_READ_TIMEOUT = env_float("ALERT_HTTP_READ_TIMEOUT", 3.0, minimum=0.1)
 # Freshness of the newest successful poll: fresh up to ALERT_FRESH_SECONDS, "may be delayed" up to
@@ -196,6 +210,20 @@ ALERT_FRESH_SECONDS = env_int("ALERT_FRESH_SECONDS", 30, minimum=1)
 ALERT_UNKNOWN_SECONDS = env_int("ALERT_UNKNOWN_SECONDS", 120, minimum=1)
 if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
     raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
+# One periodic poll per enabled source. `expires`: a poll that could not start within its interval
+# is dropped, not queued behind the next one (a backlog of stale polls helps nobody).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        f"poll-{name}": {
+            "task": "alerts.poll_feed",
+            "schedule": float(interval),
+            "args": [name],
+            "options": {"expires": float(interval)},
+        }
+        for name, interval in ALERT_FEED_INTERVALS.items()
+        if ALERT_FEED_ENABLED[name]
+    }
+)
 
 # --- Internationalisation -----------------------------------------------------------------------------
 

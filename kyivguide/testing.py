@@ -110,10 +110,19 @@ class ManagedProcess:
             self.process.wait(5)
 
 
-def start_worker(log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None) -> ManagedProcess:
-    """Start `celery worker` on this run's queue against the test database; return once it answers."""
+def start_worker(
+    log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None, queue: str | None = None
+) -> ManagedProcess:
+    """Start `celery worker` against the test database; return once it answers.
+
+    It consumes this run's queue, or `queue` (a worker with a configuration of its own must have a
+    queue of its own, or it would take tasks meant for the shared worker).
+    """
     from kyivguide.tasks import ping
 
+    overrides = dict(env or {})
+    if queue is not None:
+        overrides["CELERY_QUEUE"] = queue
     worker = ManagedProcess(
         args=[
             sys.executable,
@@ -134,11 +143,11 @@ def start_worker(log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] 
             "--hostname",
             f"test-{os.getpid()}@%h",
         ],
-        env=child_env(**(env or {})),
+        env=child_env(**overrides),
         log_path=log_dir / "celery-worker.log",
     ).start()
     try:
-        result = ping.apply_async()
+        result = ping.apply_async(queue=queue) if queue else ping.apply_async()
         result.get(timeout=60)
     except Exception as exc:
         worker.stop()

@@ -1,0 +1,32 @@
+"""Reads of alert intervals: history and what is active."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from alerts.models import Alert, Region
+
+
+def alerts_history(
+    *,
+    region: Region | int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_active: bool = False,
+) -> QuerySet[Alert]:
+    """Alerts of one region whose interval overlaps [since, until), newest first.
+
+    History means ended alerts; `include_active` adds those still running. An alert that began
+    before `since` but ended after it overlaps the window and is included.
+    """
+    region_uid = region.uid if isinstance(region, Region) else region
+    alerts = Alert.objects.filter(region_id=region_uid).select_related("source")
+    if not include_active:
+        alerts = alerts.filter(ended_at__isnull=False)
+    if until is not None:
+        alerts = alerts.filter(started_at__lt=until)
+    if since is not None:
+        alerts = alerts.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
+    return alerts.order_by("-started_at", "-pk")

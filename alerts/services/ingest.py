@@ -1,0 +1,336 @@
+"""Polling the upstream feeds and applying what they say to the Alert table.
+
+The rules: a successful poll's snapshot is applied in one transaction (alerts opened, updated and
+closed, and the feed's health), idempotently; a failed poll changes no alert and records the
+failure; two polls of one source never overlap (a lease on the FeedSource row); nothing an
+upstream sends can crash the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from alerts.feeds import adapter_for, feeds_configuration
+from alerts.feeds.base import AlertRecord, FeedError, FeedRateLimited, FeedSnapshot, NotModified
+from alerts.models import Alert, FeedSource, Region
+from alerts.services.status import status_feeds_publish, status_request_publish
+
+logger = logging.getLogger(__name__)
+
+# How long a poll may hold its source: longer than the connect + read timeouts of two requests, so
+# that a poll is never taken over while it runs, short enough that a crashed worker's lease lapses.
+POLL_LEASE = timedelta(seconds=30)
+ERROR_TEXT_LIMIT = 1000
+
+
+@dataclass
+class ApplyResult:
+    opened: int = 0
+    closed: int = 0
+    updated: int = 0
+    recorded: int = 0  # whole intervals added to the history
+    skipped_unknown_regions: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.opened or self.closed or self.updated or self.recorded)
+
+
+def feeds_sync() -> dict[str, FeedSource]:
+    """Make the FeedSource rows agree with the configuration (enabled, poll interval); idempotent."""
+    sources: dict[str, FeedSource] = {}
+    for config in feeds_configuration():
+        source, created = FeedSource.objects.get_or_create(
+            name=config.name,
+            defaults={"kind": config.kind, "enabled": config.enabled, "poll_interval_s": config.poll_interval_s},
+        )
+        if not created and (source.enabled, source.poll_interval_s, source.kind) != (
+            config.enabled,
+            config.poll_interval_s,
+            config.kind,
+        ):
+            source.enabled, source.poll_interval_s, source.kind = config.enabled, config.poll_interval_s, config.kind
+            source.save(update_fields=["enabled", "poll_interval_s", "kind"])
+        sources[config.name] = source
+    return sources
+
+
+def _unique_by_region(records: Iterable[AlertRecord]) -> dict[tuple[int, str], AlertRecord]:
+    """One record per (region, kind); when an upstream lists one twice, the earlier start wins."""
+    unique: dict[tuple[int, str], AlertRecord] = {}
+    for record in records:
+        key = (record.region_uid, record.kind)
+        if key not in unique or record.started_at < unique[key].started_at:
+            unique[key] = record
+    return unique
+
+
+class _Active(NamedTuple):
+    pk: int
+    region_id: int
+    kind: str
+    level: str | None
+    source_key: str
+    started_at: datetime
+
+
+_TABLE = Alert._meta.db_table
+
+
+def _sql_update(pairs: Sequence[tuple[int, object]], column: str, sql_type: str, now: datetime) -> None:
+    """Set one column of many alerts, each to its own value, in one statement."""
+    if not pairs:
+        return
+    ids, values = zip(*pairs, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} AS a SET {column} = v.value, updated_at = %s "  # noqa: S608 - names are ours
+            f"FROM unnest(%s::bigint[], %s::{sql_type}[]) AS v(id, value) WHERE a.id = v.id",
+            [now, list(ids), list(values)],
+        )
+
+
+def _sql_insert(source: FeedSource, records: Sequence[AlertRecord], now: datetime) -> None:
+    """Insert many alerts in one statement (a snapshot may open thousands at once)."""
+    if not records:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} "  # noqa: S608 - names are ours
+            "(region_id, kind, level, started_at, ended_at, source_key, source_id, created_at, updated_at) "
+            "SELECT v.region_id, v.kind, v.level, v.started_at, v.ended_at, v.source_key, %s, %s, %s "
+            "FROM unnest(%s::integer[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::text[]) "
+            "AS v(region_id, kind, level, started_at, ended_at, source_key)",
+            [
+                source.pk,
+                now,
+                now,
+                [r.region_uid for r in records],
+                [r.kind for r in records],
+                [r.level for r in records],
+                [r.started_at for r in records],
+                [r.ended_at for r in records],
+                [r.source_key for r in records],
+            ],
+        )
+
+
+def _pks_by_key(source: FeedSource, keys: Sequence[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    return dict(Alert.objects.filter(source=source, source_key__in=keys).values_list("source_key", "pk"))
+
+
+@transaction.atomic
+def alerts_apply_snapshot(
+    *,
+    source: FeedSource,
+    snapshot: FeedSnapshot,
+    fetched_at: datetime,
+    latency_ms: int | None = None,
+    keys_identify_intervals: bool = True,
+) -> ApplyResult:
+    """Make the source's alerts match the snapshot, and record a successful poll.
+
+    Opens alerts that became active, updates a changed level, closes alerts that are no longer
+    active (at the upstream's end time when known, else when they were first seen missing), and
+    adds whole intervals that began and ended between two polls. Applying the same snapshot again
+    changes no alert. The source row is locked for the transaction, and the database constraints
+    (one active alert per source, region and kind; unique upstream keys) make duplicates impossible
+    even if two workers raced past the lock.
+    """
+    result = ApplyResult()
+    source = FeedSource.objects.select_for_update().get(pk=source.pk)
+    observed_at = snapshot.observed_at or fetched_at
+    now = timezone.now()
+
+    desired = _unique_by_region(snapshot.active)
+    # Tuples, not model instances: this runs every few seconds with up to thousands of alerts.
+    current = {
+        (row.region_id, row.kind): row
+        for row in map(
+            _Active._make,
+            Alert.objects.filter(source=source, ended_at__isnull=True).values_list(*_Active._fields),
+        )
+    }
+
+    to_close: list[tuple[int, datetime]] = []
+    to_level: list[tuple[int, str | None]] = []
+    to_open: list[AlertRecord] = []
+    for key, alert in current.items():
+        record = desired.get(key)
+        if record is None:
+            end = snapshot.ended_at_by_key.get(alert.source_key, observed_at)
+            to_close.append((alert.pk, max(end, alert.started_at)))
+        elif keys_identify_intervals and record.source_key != alert.source_key:
+            # The upstream ended this alert and began another for the region between two polls.
+            end = snapshot.ended_at_by_key.get(alert.source_key, min(record.started_at, observed_at))
+            to_close.append((alert.pk, max(end, alert.started_at)))
+            to_open.append(record)
+        elif record.level != alert.level:
+            to_level.append((alert.pk, record.level))
+    to_open.extend(record for key, record in desired.items() if key not in current)
+    completed = [r for r in snapshot.completed if r.ended_at is not None]
+
+    # Only what would be written needs its region checked: an active alert's region exists.
+    wanted = {r.region_uid for r in (*to_open, *completed)}
+    known = set(Region.objects.filter(uid__in=wanted).values_list("uid", flat=True)) if wanted else set()
+    result.skipped_unknown_regions = sorted(wanted - known)
+    to_open = [r for r in to_open if r.region_uid in known]
+    completed = [r for r in completed if r.region_uid in known]
+
+    # Closed before anything opens: the one-active-alert constraint must hold at every statement.
+    _sql_update(to_close, "ended_at", "timestamptz", now)
+    _sql_update(to_level, "level", "text", now)
+
+    # An upstream key seen before belongs to an alert that was closed when it went missing: the
+    # alert never really ended, so it is reopened rather than duplicated.
+    earlier = _pks_by_key(source, [r.source_key for r in (*to_open, *completed)])
+    reopen = [r for r in to_open if r.source_key in earlier]
+    _sql_update([(earlier[r.source_key], None) for r in reopen], "ended_at", "timestamptz", now)
+    _sql_update([(earlier[r.source_key], r.level) for r in reopen], "level", "text", now)
+    _sql_insert(source, [r for r in to_open if r.source_key not in earlier], now)
+    new_history = [r for r in completed if r.source_key not in earlier]
+    _sql_insert(source, new_history, now)
+    result.recorded = len(new_history)
+
+    result.opened, result.closed, result.updated = len(to_open), len(to_close), len(to_level)
+    _record_success(source, fetched_at=fetched_at, latency_ms=latency_ms, changed=result.changed)
+    _save_success(source, snapshot.source_updates)
+    for warning in snapshot.warnings:
+        logger.warning("feed %s: %s", source.name, warning)
+    if result.skipped_unknown_regions:
+        logger.warning("feed %s: alerts for unknown regions skipped: %s", source.name, result.skipped_unknown_regions)
+    if result.changed:
+        status_request_publish()
+    else:
+        transaction.on_commit(status_feeds_publish)
+    return result
+
+
+def _record_success(source: FeedSource, *, fetched_at: datetime, latency_ms: int | None, changed: bool) -> None:
+    source.last_attempt_at = fetched_at
+    source.last_success_at = fetched_at
+    source.consecutive_failures = 0
+    source.last_error = ""
+    source.last_latency_ms = latency_ms
+    source.retry_after_until = None
+    if changed:
+        source.last_change_at = fetched_at
+
+
+_HEALTH_FIELDS = [
+    "last_attempt_at",
+    "last_success_at",
+    "last_change_at",
+    "consecutive_failures",
+    "last_error",
+    "last_latency_ms",
+    "retry_after_until",
+]
+
+
+def _save_success(source: FeedSource, source_updates: Mapping[str, Any]) -> None:
+    for field_name, value in source_updates.items():
+        setattr(source, field_name, value)
+    source.save(update_fields=[*_HEALTH_FIELDS, *source_updates])
+
+
+@transaction.atomic
+def feed_record_unchanged(
+    *, source: FeedSource, not_modified: NotModified, fetched_at: datetime, latency_ms: int | None = None
+) -> None:
+    """A poll that the upstream answered with "nothing changed": a success, no alert touched."""
+    source = FeedSource.objects.select_for_update().get(pk=source.pk)
+    _record_success(source, fetched_at=fetched_at, latency_ms=latency_ms, changed=False)
+    _save_success(source, not_modified.source_updates)
+    transaction.on_commit(status_feeds_publish)
+
+
+def feed_record_failure(
+    *, source: FeedSource, error: Exception, attempted_at: datetime, latency_ms: int | None = None
+) -> None:
+    """A failed poll: counted and described on the source; no alert changes."""
+    code = error.code if isinstance(error, FeedError) else "internal"
+    message = f"{code}: {error}"[:ERROR_TEXT_LIMIT]
+    updates: dict[str, object] = {
+        "last_attempt_at": attempted_at,
+        "consecutive_failures": F("consecutive_failures") + 1,
+        "last_error": message,
+        "last_latency_ms": latency_ms,
+    }
+    if isinstance(error, FeedRateLimited):
+        updates["retry_after_until"] = attempted_at + timedelta(seconds=error.retry_after_s)
+    FeedSource.objects.filter(pk=source.pk).update(**updates)
+    logger.warning("feed %s poll failed: %s", source.name, message)
+
+
+def _claim(source: FeedSource, now: datetime) -> bool:
+    """Take the source's poll lease with one conditional UPDATE: at most one poll holds it."""
+    return (
+        FeedSource.objects.filter(pk=source.pk)
+        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
+        .update(poll_lease_until=now + POLL_LEASE)
+        == 1
+    )
+
+
+def _release(source: FeedSource) -> None:
+    FeedSource.objects.filter(pk=source.pk).update(poll_lease_until=None)
+
+
+def feed_poll(*, name: str) -> str:
+    """Poll one source once; returns what happened (for logs and tests). Never raises for upstream trouble."""
+    sources = feeds_sync()
+    source = sources.get(name)
+    if source is None:
+        return "unknown"
+    if not source.enabled:
+        return "disabled"
+    now = timezone.now()
+    if source.retry_after_until is not None and source.retry_after_until > now:
+        return "rate_limited"
+    if not _claim(source, now):
+        return "busy"
+    try:
+        source.refresh_from_db()
+        adapter = adapter_for(source)
+        started = time.monotonic()
+        try:
+            outcome = adapter.fetch(now=now)
+        except Exception as exc:
+            if not isinstance(exc, FeedError):
+                logger.exception("feed %s: unexpected error while fetching", name)
+            feed_record_failure(source=source, error=exc, attempted_at=now, latency_ms=_elapsed_ms(started))
+            return "failed"
+        latency = _elapsed_ms(started)
+        if isinstance(outcome, NotModified):
+            feed_record_unchanged(source=source, not_modified=outcome, fetched_at=now, latency_ms=latency)
+            return "unchanged"
+        result = alerts_apply_snapshot(
+            source=source,
+            snapshot=outcome,
+            fetched_at=now,
+            latency_ms=latency,
+            keys_identify_intervals=adapter.keys_identify_intervals,
+        )
+        return "changed" if result.changed else "unchanged"
+    except Exception as exc:
+        logger.exception("feed %s: poll could not be applied", name)
+        feed_record_failure(source=source, error=exc, attempted_at=now)
+        return "failed"
+    finally:
+        _release(source)
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
