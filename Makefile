@@ -14,6 +14,19 @@ RUN_PACKAGES := postgresql-15-postgis-3 gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
+# `make run` with no alert feed credentials runs a drill: the real siren history replayed from the
+# morning of 10 October 2022 (a massive missile attack; Kyiv's alert starts two minutes in), at
+# real speed. Set ALERTS_IN_UA_TOKEN or UKRAINEALARM_API_KEY for live data instead.
+SEED_DIR := $(or $(SEED_DATA_DIR),$(wildcard ../shared/data))
+DRILL_CSV := $(if $(SEED_DIR),$(wildcard $(SEED_DIR)/alerts/sirens/official_data_en.csv))
+ifeq ($(strip $(ALERTS_IN_UA_TOKEN)$(UKRAINEALARM_API_KEY)$(REPLAY_SIRENS_CSV)),)
+ifneq ($(DRILL_CSV),)
+run setup-run seed: export REPLAY_SIRENS_CSV := $(abspath $(DRILL_CSV))
+run setup-run seed: export REPLAY_START := $(or $(REPLAY_START),2022-10-10T03:45:00Z)
+run setup-run seed: export REPLAY_SPEED := $(or $(REPLAY_SPEED),1)
+endif
+endif
+
 .PHONY: help run test bench lint typecheck migrations-check pytest setup-run setup-test \
 	system-run system-test venv-run venv-dev database messages static seed clean
 
@@ -25,8 +38,10 @@ help:
 # --- the two commands --------------------------------------------------------------------------------
 
 run: setup-run
+	@if [ -n "$${REPLAY_SIRENS_CSV:-}" ] && [ -z "$${ALERTS_IN_UA_TOKEN:-}$${UKRAINEALARM_API_KEY:-}" ]; then \
+	  echo "KyivGuide: no alert feed credentials, so this is a DRILL: sirens replayed from $$REPLAY_START (x$$REPLAY_SPEED)"; fi
 	@echo "KyivGuide: starting web + worker + beat; open http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops all three)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $${PORT:-8000}
 
 test: setup-test lint migrations-check pytest typecheck
 
