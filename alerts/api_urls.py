@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from alerts.api.regions import AlertListView, RegionDetailView, RegionListView
+from alerts.api.status import LocateView, RegionStatusView, status_view
+
+urlpatterns = [
+    path("status", status_view, name="api-status"),
+    path("status/<int:uid>", RegionStatusView.as_view(), name="api-region-status"),
+    path("locate", LocateView.as_view(), name="api-locate"),
+    path("regions", RegionListView.as_view(), name="api-regions"),
+    path("regions/<int:uid>", RegionDetailView.as_view(), name="api-region"),
+    path("alerts", AlertListView.as_view(), name="api-alerts"),
+]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from alerts.views.status import alerts_now, region_history
 
 app_name = "alerts"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("alerts/", alerts_now, name="now"),
+    path("alerts/<int:uid>/", region_history, name="history"),
+]

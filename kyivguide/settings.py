@@ -208,6 +208,8 @@ ALERT_HTTP_READ_TIMEOUT = env_float("ALERT_HTTP_READ_TIMEOUT", 3.0, minimum=0.1)
 # ALERT_UNKNOWN_SECONDS, then unknown. "All clear" is never said with unknown freshness.
 ALERT_FRESH_SECONDS = env_int("ALERT_FRESH_SECONDS", 30, minimum=1)
 ALERT_UNKNOWN_SECONDS = env_int("ALERT_UNKNOWN_SECONDS", 120, minimum=1)
+# How long each web process reuses the status snapshot it read from Redis (freshness is always live).
+STATUS_CACHE_SECONDS = env_float("STATUS_CACHE_SECONDS", 1.0, minimum=0.0)
 if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
     raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval
@@ -337,6 +339,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own console handler would print every record a second time.
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
     },

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import cache_control
 
 from kyivguide.api import api_not_found
 
 
-@cache_control(public=True, max_age=60)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Is there an alert where I am, what to do now, where to shelter (status first, always)."""
+    from alerts.views.status import PAGE_CACHE, status_page_context
+
+    response = render(request, "home.html", status_page_context(request))
+    # The page carries the status: it may be cached only as briefly as the status itself.
+    response["Cache-Control"] = PAGE_CACHE
+    return response
 
 
 _CONSTANT = b'{"status": "ok"}'

@@ -50,6 +50,8 @@ class FeedSnapshot:
     observed_at: datetime | None = None
     source_updates: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # The source's earlier alerts no longer hold (a drill restarted from another moment).
+    replace_history: bool = False
 
 
 @dataclass(frozen=True)

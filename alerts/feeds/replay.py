@@ -179,12 +179,18 @@ def virtual_time(state: dict[str, Any], now: datetime) -> datetime:
     return start + (now - origin) * float(state["speed"])
 
 
-def replay_virtual_now(now: datetime | None = None) -> datetime | None:
-    """The replay's current virtual time, for showing "drill — replay of <date>"."""
+def replay_clock() -> dict[str, Any] | None:
+    """The drill's clock ({origin, start, speed}: real origin, virtual start), or None before its first poll."""
     source = FeedSource.objects.filter(kind=FeedSource.Kind.REPLAY).first()
     if source is None or "origin" not in source.state:
         return None
-    return virtual_time(source.state, now or timezone.now())
+    return {key: source.state[key] for key in ("origin", "start", "speed")}
+
+
+def replay_virtual_now(now: datetime | None = None) -> datetime | None:
+    """The replay's current virtual time, for showing "drill — replay of <date>"."""
+    clock = replay_clock()
+    return None if clock is None else virtual_time(clock, now or timezone.now())
 
 
 def active_at(history: SirenHistory, moment: datetime) -> list[Siren]:
@@ -238,8 +244,10 @@ class ReplayAdapter(FeedAdapter):
             raise FeedParseError(f"replay: {csv_name} has no siren that maps to a known region")
         state = dict(self.source.state or {})
         config = _clock_config()
-        if "origin" not in state or any(state.get(k) != v for k, v in config.items()):
-            # A new drill (or a changed start or speed): the virtual clock starts again.
+        restart = "origin" not in state or any(state.get(k) != v for k, v in config.items())
+        if restart:
+            # A new drill (or a changed start or speed): the virtual clock starts again, and the
+            # intervals of the previous drill are dropped (they were never real).
             state = {"origin": now.isoformat(), **config}
             previous = None
         else:
@@ -253,4 +261,5 @@ class ReplayAdapter(FeedAdapter):
             ended_at_by_key=snapshot.ended_at_by_key,
             observed_at=virtual_now,
             source_updates={"state": state},
+            replace_history=restart,
         )

@@ -15,14 +15,22 @@ def alerts_history(
     since: datetime | None = None,
     until: datetime | None = None,
     include_active: bool = False,
+    include_ancestors: bool = False,
 ) -> QuerySet[Alert]:
     """Alerts of one region whose interval overlaps [since, until), newest first.
 
     History means ended alerts; `include_active` adds those still running. An alert that began
-    before `since` but ended after it overlaps the window and is included.
+    before `since` but ended after it overlaps the window and is included. `include_ancestors`
+    adds the alerts of the raion and oblast around it: what people there lived through.
     """
     region_uid = region.uid if isinstance(region, Region) else region
-    alerts = Alert.objects.filter(region_id=region_uid).select_related("source")
+    uids = [region_uid]
+    if include_ancestors:
+        parent = Region.objects.filter(uid=region_uid).values_list("parent_id", flat=True).first()
+        while parent is not None and parent not in uids:
+            uids.append(parent)
+            parent = Region.objects.filter(uid=parent).values_list("parent_id", flat=True).first()
+    alerts = Alert.objects.filter(region_id__in=uids).select_related("source", "region")
     if not include_active:
         alerts = alerts.filter(ended_at__isnull=False)
     if until is not None:

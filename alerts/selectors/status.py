@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -112,6 +113,7 @@ def feeds_health_from_db() -> list[dict[str, Any]]:
 
 def _region_chains(uids: Iterable[int]) -> dict[int, list[int]]:
     """uid → [uid, parent, grandparent…] for the given regions, in as few queries as the depth."""
+    uids = list(uids)
     parents: dict[int, int | None] = {}
     pending = set(uids)
     while pending:
@@ -181,14 +183,27 @@ def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
 
 
 def _replay_info(feeds: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """Set when every enabled feed is a replay: everything shown is then a drill."""
+    """The drill's clock when every enabled feed is a replay (everything shown is then a drill).
+
+    The clock, not the time: the virtual now is computed when the snapshot is read (replay_now),
+    so the stored document does not change every second.
+    """
     enabled = [feed for feed in feeds if feed["enabled"]]
     if not enabled or not all(feed["replay"] for feed in enabled):
         return None
-    from alerts.feeds.replay import replay_virtual_now
+    from alerts.feeds.replay import replay_clock
 
-    virtual_now = replay_virtual_now()
-    return {"virtual_now": iso(virtual_now)}
+    # Before the drill's first poll there is no clock yet, but it is a drill all the same.
+    return replay_clock() or {"pending": True}
+
+
+def replay_now(replay: Mapping[str, Any] | None, now: datetime) -> datetime | None:
+    """The virtual time of a drill at the real moment `now`."""
+    if not replay or "origin" not in replay:
+        return None
+    from alerts.feeds.replay import virtual_time
+
+    return virtual_time(dict(replay), now)
 
 
 def status_document_build(*, now: datetime | None = None) -> dict[str, Any]:
@@ -227,6 +242,7 @@ class Snapshot:
     generated_at: datetime
     feeds: list[dict[str, Any]]
     from_cache: bool
+    replay: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
         document: dict[str, Any] = orjson.loads(self.body)
@@ -237,17 +253,48 @@ def _encode(document: dict[str, Any]) -> bytes:
     return orjson.dumps(document)
 
 
-def snapshot_from_document(document: dict[str, Any], feeds: list[dict[str, Any]], *, from_cache: bool) -> Snapshot:
+def snapshot_from_document(
+    document: dict[str, Any], feeds: list[dict[str, Any]], *, from_cache: bool, body: bytes | None = None
+) -> Snapshot:
     return Snapshot(
-        body=_encode(document),
+        body=body if body is not None else _encode(document),
         version=document["version"],
         generated_at=datetime.fromisoformat(document["generated_at"].replace("Z", "+00:00")),
         feeds=feeds,
         from_cache=from_cache,
+        replay=document["replay"],
     )
 
 
-def status_snapshot_read() -> Snapshot:
+_local: tuple[float, Snapshot] | None = None
+
+
+def status_snapshot_forget() -> None:
+    """Drop this process's copy (after publishing here, readers see the new one at once)."""
+    global _local
+    _local = None
+
+
+def status_snapshot_read(*, max_age_s: float | None = None) -> Snapshot:
+    """The published snapshot, kept in this process for up to `max_age_s` (STATUS_CACHE_SECONDS).
+
+    Phones poll often and all at once; a one-second copy per process spares Redis a round trip per
+    request without holding a change back noticeably. Freshness is never cached: it is computed
+    from the feed health on every read.
+    """
+    global _local
+    ttl = settings.STATUS_CACHE_SECONDS if max_age_s is None else max_age_s
+    now = time.monotonic()
+    cached = _local
+    if cached is not None and now - cached[0] < ttl:
+        return cached[1]
+    snapshot = _snapshot_read_shared()
+    if snapshot.from_cache:
+        _local = (now, snapshot)
+    return snapshot
+
+
+def _snapshot_read_shared() -> Snapshot:
     """The published snapshot from Redis; if Redis is away or empty, built from the database."""
     try:
         body, feeds_raw = get_redis().mget([snapshot_key(), feeds_key()])
@@ -256,14 +303,7 @@ def status_snapshot_read() -> Snapshot:
         body = feeds_raw = None
     if isinstance(body, bytes):
         feeds = orjson.loads(feeds_raw) if feeds_raw is not None else feeds_health_from_db()
-        head = orjson.loads(body)
-        return Snapshot(
-            body=body,
-            version=head["version"],
-            generated_at=datetime.fromisoformat(head["generated_at"].replace("Z", "+00:00")),
-            feeds=feeds,
-            from_cache=True,
-        )
+        return snapshot_from_document(orjson.loads(body), feeds, from_cache=True, body=body)
     return snapshot_from_document(status_document_build(), feeds_health_from_db(), from_cache=False)
 
 
@@ -272,22 +312,113 @@ def status_snapshot_read() -> Snapshot:
 
 def region_state(
     *, chain: Sequence[int], alerts: Sequence[dict[str, Any]], freshness: Freshness
-) -> tuple[str, list[dict[str, Any]]]:
-    """State of the region whose ancestor chain (itself first) is `chain`, and the alerts that make it.
+) -> tuple[str, list[dict[str, Any]], str]:
+    """State of the region whose ancestor chain (itself first) is `chain`: (state, its alerts, last known).
 
     Alerts on the region or any ancestor cover it (an oblast-wide alert covers its raions):
-    `alert`. Otherwise an alert somewhere inside it makes it `partial`. Otherwise `clear`, which is
-    only said with fresh or delayed data; with unknown freshness the state is `unknown`. An alert
-    is shown even when the data is old: it errs on the side of sheltering.
+    `alert`. Otherwise an alert somewhere inside it makes it `partial`. Otherwise `clear`. With
+    unknown freshness the state is `unknown` whatever the data says, since it may be out of date
+    either way; what it last said is kept as `last_known` (an alert is shown as the last known).
     """
     region = chain[0]
     ancestors = set(chain)
     covering = [a for a in alerts if a["region"] in ancestors]
-    if covering:
-        return STATE_ALERT, covering
     inside = [a for a in alerts if region in a["chain"][1:]]
-    if inside:
-        return STATE_PARTIAL, inside
+    if covering:
+        known, relevant = STATE_ALERT, covering
+    elif inside:
+        known, relevant = STATE_PARTIAL, inside
+    else:
+        known, relevant = STATE_CLEAR, []
     if freshness.state == UNKNOWN:
-        return STATE_UNKNOWN, []
-    return STATE_CLEAR, []
+        return STATE_UNKNOWN, relevant, known
+    return known, relevant, known
+
+
+# --- What one read says ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusRead:
+    snapshot: Snapshot
+    freshness: Freshness
+    now: datetime
+
+    @property
+    def etag(self) -> str:
+        # The freshness state is part of the entity: when it changes, a client holding the old
+        # document must get the new one, never a 304.
+        return f'W/"{self.snapshot.version}-{self.freshness.state}"'
+
+    @property
+    def last_modified(self) -> datetime:
+        stamps = [self.snapshot.generated_at]
+        if self.freshness.last_success_at is not None:
+            stamps.append(self.freshness.last_success_at)
+        return max(stamps)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": feed["name"],
+                "enabled": feed["enabled"],
+                "replay": feed["replay"],
+                "last_success_at": iso(
+                    datetime.fromtimestamp(feed["last_success_at"], tz=UTC) if feed.get("last_success_at") else None
+                ),
+            }
+            for feed in self.snapshot.feeds
+        ]
+
+    def replay_now(self) -> datetime | None:
+        return replay_now(self.snapshot.replay, self.now)
+
+    def body(self) -> bytes:
+        """The stored document with this read's freshness and feed health spliced in (no re-serialising)."""
+        extra = orjson.dumps(
+            {
+                "freshness": self.freshness.as_dict(self.now),
+                "sources": self.sources(),
+                "replay_now": iso(self.replay_now()),
+            }
+        )
+        return self.snapshot.body[:-1] + b"," + extra[1:]
+
+
+def status_read(*, now: datetime | None = None) -> StatusRead:
+    now = now or timezone.now()
+    snapshot = status_snapshot_read()
+    return StatusRead(snapshot=snapshot, freshness=status_freshness(feeds=snapshot.feeds, now=now), now=now)
+
+
+def _since(state: str, alerts: Sequence[dict[str, Any]], chain: Sequence[int], read: StatusRead) -> str | None:
+    if state in (STATE_ALERT, STATE_PARTIAL):
+        return str(min(a["started_at"] for a in alerts))
+    if state == STATE_UNKNOWN:
+        last = read.freshness.last_success_at
+        return iso(last + timedelta(seconds=settings.ALERT_UNKNOWN_SECONDS)) if last else None
+    last_end = (
+        Alert.objects.filter(region_id__in=chain, ended_at__isnull=False, source__enabled=True)
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )
+    return iso(last_end)
+
+
+def status_for_region(*, read: StatusRead, chain: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The status of one region: `{"region", "state", "alerts", "freshness", "since", "replay", "version"}`."""
+    document = read.snapshot.document()
+    uids = [entry["uid"] for entry in chain]
+    state, alerts, last_known = region_state(chain=uids, alerts=document["alerts"], freshness=read.freshness)
+    return {
+        "region": {**chain[0], "chain": list(chain)},
+        "state": state,
+        "last_known_state": last_known,
+        "alerts": alerts,
+        "freshness": read.freshness.as_dict(read.now),
+        "since": _since(state, alerts, uids, read),
+        "replay": {**document["replay"], "virtual_now": iso(read.replay_now())} if document["replay"] else None,
+        "advisories": document["advisories"],
+        "version": read.snapshot.version,
+    }

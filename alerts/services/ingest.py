@@ -40,9 +40,11 @@ class ApplyResult:
     recorded: int = 0  # whole intervals added to the history
     skipped_unknown_regions: list[int] = field(default_factory=list)
 
+    replaced: bool = False
+
     @property
     def changed(self) -> bool:
-        return bool(self.opened or self.closed or self.updated or self.recorded)
+        return bool(self.opened or self.closed or self.updated or self.recorded or self.replaced)
 
 
 def feeds_sync() -> dict[str, FeedSource]:
@@ -152,6 +154,8 @@ def alerts_apply_snapshot(
     source = FeedSource.objects.select_for_update().get(pk=source.pk)
     observed_at = snapshot.observed_at or fetched_at
     now = timezone.now()
+    if snapshot.replace_history:
+        result.replaced = Alert.objects.filter(source=source).delete()[0] > 0
 
     desired = _unique_by_region(snapshot.active)
     # Tuples, not model instances: this runs every few seconds with up to thousands of alerts.

@@ -16,6 +16,7 @@ from alerts.selectors.status import (
     snapshot_from_document,
     snapshot_key,
     status_document_build,
+    status_snapshot_forget,
 )
 from kyivguide.redis import get_redis
 
@@ -32,6 +33,7 @@ def status_snapshot_publish() -> Snapshot:
     document = status_document_build()
     feeds = feeds_health_from_db()
     snapshot = snapshot_from_document(document, feeds, from_cache=False)
+    status_snapshot_forget()
     try:
         pipe = get_redis().pipeline(transaction=True)
         pipe.set(snapshot_key(), snapshot.body)
@@ -44,6 +46,7 @@ def status_snapshot_publish() -> Snapshot:
 
 def status_feeds_publish(feeds: list[dict[str, Any]] | None = None) -> None:
     """Store only the feed health (after a poll that changed no alert): freshness stays current."""
+    status_snapshot_forget()
     try:
         get_redis().set(feeds_key(), orjson.dumps(feeds if feeds is not None else feeds_health_from_db()))
     except redis.RedisError as exc:

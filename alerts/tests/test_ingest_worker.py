@@ -8,8 +8,6 @@ table and the feed's health after each poll.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,62 +15,15 @@ import pytest
 
 from alerts.models import Alert, FeedSource
 from alerts.tasks import poll_feed
-from alerts.tests.factories import kyiv_regions
-from kyivguide.testing import FakeResponse, FakeUpstream, ManagedProcess, RecordedRequest, start_worker
+from alerts.tests.conftest import INGEST_QUEUE, KYIV_ALERT, active_body, poll
+from kyivguide.testing import FakeResponse, FakeUpstream, RecordedRequest
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-QUEUE = f"kyivguide-test-{os.getpid()}-ingest"
 ACTIVE = "/v1/alerts/active.json"
 STATUS = "/api/v3/alerts/status"
 ALERTS = "/api/v3/alerts"
 LAST_MODIFIED = "Fri, 20 Nov 2026 03:20:01 GMT"
-
-
-@pytest.fixture(scope="module")
-def feed_upstream() -> Iterator[FakeUpstream]:
-    server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ingest_worker(
-    django_db_setup: Any, django_db_blocker: Any, feed_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ManagedProcess]:
-    env = {
-        "CELERY_QUEUE": QUEUE,
-        "ALERTS_IN_UA_TOKEN": "test-token",
-        "ALERTS_IN_UA_BASE_URL": f"{feed_upstream.base_url}v1/",
-        "UKRAINEALARM_API_KEY": "test-key",
-        "UKRAINEALARM_BASE_URL": f"{feed_upstream.base_url}api/v3/",
-        "ALERT_HTTP_READ_TIMEOUT": "1",
-    }
-    with django_db_blocker.unblock():
-        worker = start_worker(tmp_path_factory.mktemp("ingest-worker"), env=env, queue=QUEUE)
-    yield worker
-    worker.stop()
-
-
-def poll(name: str) -> str:
-    result: str = poll_feed.apply_async(args=(name,), queue=QUEUE, ignore_result=False).get(timeout=30)
-    return result
-
-
-def active_body(*alerts: dict[str, Any]) -> bytes:
-    return json.dumps({"alerts": list(alerts), "meta": {"last_updated_at": "2026/11/20 03:20:01 +0000"}}).encode()
-
-
-KYIV_ALERT = {
-    "id": 1001,
-    "location_title": "м. Київ",
-    "location_type": "city",
-    "started_at": "2026-11-20T03:12:45.000Z",
-    "finished_at": None,
-    "alert_type": "air_raid",
-    "location_uid": "31",
-    "alert_level": "red",
-}
 
 
 def alert_rows() -> list[tuple[Any, ...]]:
@@ -83,15 +34,6 @@ def alert_rows() -> list[tuple[Any, ...]]:
 
 def feed(name: str = "alerts_in_ua") -> FeedSource:
     return FeedSource.objects.get(name=name)
-
-
-@pytest.fixture
-def regions(ingest_worker: ManagedProcess, feed_upstream: FakeUpstream) -> Iterator[None]:
-    kyiv_regions()
-    feed_upstream.responses.clear()
-    feed_upstream.requests.clear()
-    yield
-    assert ingest_worker.alive(), ingest_worker.log()
 
 
 def test_alert_starts_then_ends_through_the_worker(regions: None, feed_upstream: FakeUpstream) -> None:
@@ -191,8 +133,8 @@ def test_429_is_honoured_with_retry_after(regions: None, feed_upstream: FakeUpst
 def test_two_polls_of_one_source_never_overlap(regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set(ACTIVE, FakeResponse(200, active_body(KYIV_ALERT), delay=0.8))
 
-    first = poll_feed.apply_async(args=("alerts_in_ua",), queue=QUEUE, ignore_result=False)
-    second = poll_feed.apply_async(args=("alerts_in_ua",), queue=QUEUE, ignore_result=False)
+    first = poll_feed.apply_async(args=("alerts_in_ua",), queue=INGEST_QUEUE, ignore_result=False)
+    second = poll_feed.apply_async(args=("alerts_in_ua",), queue=INGEST_QUEUE, ignore_result=False)
 
     assert sorted([first.get(timeout=30), second.get(timeout=30)]) == ["busy", "changed"]
     assert len(feed_upstream.requests_to(ACTIVE)) == 1

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+pytestmark = pytest.mark.django_db
+
 
 def vary(response: object) -> set[str]:
     header = response.get("Vary", "")  # type: ignore[attr-defined]
@@ -15,7 +17,7 @@ def test_root_renders_ukrainian(client: Client) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="uk">' in html
-    assert "Повітряні тривоги та укриття в Києві" in html
+    assert "<title>Повітряні тривоги та укриття в Києві · KyivGuide</title>" in html
     assert response["Content-Language"] == "uk"
 
 
@@ -25,7 +27,7 @@ def test_en_prefix_renders_english(client: Client) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en">' in html
-    assert "Air alerts and shelters in Kyiv" in html
+    assert "<title>Air alerts and shelters in Kyiv · KyivGuide</title>" in html
     assert "Повітряні тривоги" not in html
     assert response["Content-Language"] == "en"
 

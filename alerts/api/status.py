@@ -1,0 +1,146 @@
+"""Status API: the snapshot for everyone, the status of one region, and "where am I".
+
+`GET /api/v1/status` is the hot path (every open phone polls it): a plain Django view that returns
+the stored snapshot's bytes with this moment's freshness spliced in, and answers 304 to a client
+that holds the current version. Its ETag carries the freshness state, so a client never keeps an
+"all clear" by revalidation once the feeds have gone stale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alerts.selectors.regions import region_chain, region_get, regions_locate
+from alerts.selectors.status import StatusRead, status_for_region, status_read
+from kyivguide.api import json_error
+
+PUBLIC_CACHE = "public, max-age=5, stale-while-revalidate=30"
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110): the opaque tags are equal, W/ prefixes aside."""
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def not_modified(request: HttpRequest, *, etag: str, last_modified: float) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        # When both are sent, If-None-Match decides (RFC 9110 13.2.2).
+        return _etag_matches(if_none_match, etag)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return since is not None and int(last_modified) <= since
+
+
+def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
+    age = read.freshness.age_s
+    return {
+        **({"ETag": etag, "Last-Modified": http_date(read.last_modified.timestamp())} if etag else {}),
+        "Cache-Control": PUBLIC_CACHE,
+        # The data's age when this response was made, and its verdict: a client adds the time since
+        # it received the response (and any cache's Age) to age the data by itself, skew-free.
+        "X-Status-Freshness": read.freshness.state,
+        "X-Status-Age": "none" if age is None else f"{age:.1f}",
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Status-Freshness, X-Status-Age",
+    }
+
+
+def status_view(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
+    read = status_read()
+    headers = status_headers(read, read.etag)
+    if not_modified(request, etag=read.etag, last_modified=read.last_modified.timestamp()):
+        response: HttpResponse = HttpResponseNotModified(headers=headers)
+        return response
+    return HttpResponse(read.body(), content_type="application/json", headers=headers)
+
+
+def region_status_response(request: Request, read: StatusRead, payload: dict[str, Any]) -> Response:
+    etag = f'W/"{read.snapshot.version}-{payload["region"]["uid"]}-{payload["state"]}-{read.freshness.state}"'
+    headers = status_headers(read, etag)
+    if not_modified(request, etag=etag, last_modified=read.last_modified.timestamp()):
+        return Response(status=304, headers=headers)
+    return Response(payload, headers=headers)
+
+
+_REGION_STATUS = inline_serializer(
+    "RegionStatus",
+    fields={
+        "region": serializers.DictField(help_text="uid, name_uk, name_en, kind, parent, chain (itself first)"),
+        "state": serializers.ChoiceField(choices=["alert", "partial", "clear", "unknown"]),
+        "last_known_state": serializers.ChoiceField(
+            choices=["alert", "partial", "clear"], help_text="what the data said, even when it is too old to trust"
+        ),
+        "alerts": serializers.ListField(child=serializers.DictField()),
+        "freshness": serializers.DictField(help_text="state: fresh, delayed or unknown; age_s; reason"),
+        "since": serializers.DateTimeField(allow_null=True),
+        "replay": serializers.DictField(allow_null=True, help_text="set during a drill (replayed history)"),
+        "advisories": serializers.ListField(child=serializers.DictField()),
+        "version": serializers.CharField(),
+    },
+)
+
+
+class RegionStatusView(APIView):
+    @extend_schema(
+        summary="Alert status of one region",
+        description=(
+            "`alert` when the region or an ancestor is under alert (an oblast-wide alert covers its raions), "
+            "`partial` when only a part of it is, `clear` when nothing is and the feeds are fresh, and "
+            "`unknown` when the feeds are stale (whatever the old data said: see `last_known_state`), so "
+            "clear is never said from stale data."
+        ),
+        responses={200: _REGION_STATUS},
+    )
+    def get(self, request: Request, uid: int) -> Response:
+        region = region_get(uid=uid)
+        if region is None:
+            raise NotFound(f"No region with id {uid}.")
+        read = status_read()
+        return region_status_response(request, read, status_for_region(read=read, chain=region_chain(region=region)))
+
+
+class LocateQuery(serializers.Serializer[Any]):
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="latitude, WGS84 degrees")
+    # DRF's FloatField already refuses NaN and infinities ("A valid number is required.").
+    lon = serializers.FloatField(min_value=-180, max_value=180, help_text="longitude, WGS84 degrees")
+
+
+class LocateView(APIView):
+    @extend_schema(
+        summary="Where am I: the alert regions containing a point, and its status",
+        parameters=[
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
+        ],
+        responses={
+            200: inline_serializer(
+                "Locate",
+                fields={
+                    "regions": serializers.ListField(child=serializers.DictField(), help_text="most specific first"),
+                    "status": _REGION_STATUS,
+                },
+            )
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = LocateQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chain = regions_locate(lat=query.validated_data["lat"], lon=query.validated_data["lon"])
+        if not chain:
+            return Response({"regions": [], "status": None}, headers={"Cache-Control": PUBLIC_CACHE})
+        read = status_read()
+        status = status_for_region(read=read, chain=chain)
+        return Response({"regions": chain, "status": status}, headers=status_headers(read, None))

@@ -1,0 +1,90 @@
+"""Reads of alert regions: lookup, ancestor chains, point-in-polygon location."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from django.contrib.gis.geos import Point
+from django.db.models import QuerySet
+
+from alerts.models import Region
+from alerts.services.regions import KYIV_CITY_UID, region_uid_canonical
+
+DEFAULT_REGION_UID = KYIV_CITY_UID
+# Raions, then hromadas, are more specific than oblasts and cities with oblast status.
+_DEPTH = {Region.Kind.OBLAST: 0, Region.Kind.CITY: 0, Region.Kind.RAION: 1, Region.Kind.HROMADA: 2}
+
+
+class RegionBrief(TypedDict):
+    uid: int
+    name_uk: str
+    name_en: str
+    kind: str
+    parent: int | None
+
+
+def brief(region: Region) -> RegionBrief:
+    return {
+        "uid": region.uid,
+        "name_uk": region.name_uk,
+        "name_en": region.name_en or region.name_uk,
+        "kind": region.kind,
+        "parent": region.parent_id,
+    }
+
+
+def region_get(*, uid: int) -> Region | None:
+    """The region with this location id (Crimea's 9999 is 29), or None."""
+    return Region.objects.defer("geometry").filter(uid=region_uid_canonical(uid)).first()
+
+
+def region_chain(*, region: Region) -> list[RegionBrief]:
+    """The region and its ancestors, most specific first (hromada → raion → oblast)."""
+    chain = [brief(region)]
+    seen = {region.uid}
+    parent_id = region.parent_id
+    while parent_id is not None and parent_id not in seen:
+        parent = Region.objects.defer("geometry").get(uid=parent_id)
+        chain.append(brief(parent))
+        seen.add(parent.uid)
+        parent_id = parent.parent_id
+    return chain
+
+
+def regions_locate(*, lat: float, lon: float) -> list[RegionBrief]:
+    """Regions containing the point, most specific first, with the ancestors of the most specific.
+
+    Only some regions have polygons (oblasts and Kyiv); the chain then starts at the most specific
+    one that does. Outside Ukraine: an empty list.
+    """
+    point = Point(lon, lat, srid=4326)
+    containing = list(Region.objects.defer("geometry").filter(geometry__contains=point))
+    if not containing:
+        return []
+    most_specific = max(containing, key=lambda r: (_DEPTH[Region.Kind(r.kind)], -r.uid))
+    return region_chain(region=most_specific)
+
+
+def regions_list(*, kind: str | None = None, parent: int | None = None) -> QuerySet[Region, Any]:
+    regions = Region.objects.all()
+    if kind is not None:
+        regions = regions.filter(kind=kind)
+    if parent is not None:
+        regions = regions.filter(parent_id=parent)
+    return regions.order_by("uid").values("uid", "name_uk", "name_en", "kind", "parent_id")
+
+
+def region_children(*, region: Region) -> list[RegionBrief]:
+    return [brief(child) for child in region.children.defer("geometry").order_by("name_uk")]
+
+
+def regions_for_picker() -> list[dict[str, Any]]:
+    """Oblasts and cities with their raions, for a region picker (hromadas are too many for a list)."""
+    tops = list(Region.objects.filter(parent__isnull=True).defer("geometry").order_by("name_uk"))
+    raions: dict[int, list[Region]] = {}
+    for raion in Region.objects.filter(kind=Region.Kind.RAION).defer("geometry").order_by("name_uk"):
+        if raion.parent_id is not None:
+            raions.setdefault(raion.parent_id, []).append(raion)
+    # Kyiv first: the app's city.
+    tops.sort(key=lambda r: (r.uid != KYIV_CITY_UID, r.name_uk))
+    return [{"region": top, "raions": raions.get(top.uid, [])} for top in tops]
