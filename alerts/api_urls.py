@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from alerts.api.advisories import AdvisoryCapApi, AdvisoryDetailApi, AdvisoryListApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("advisories", AdvisoryListApi.as_view(), name="api-advisories"),
+    path("advisories/<int:advisory_id>", AdvisoryDetailApi.as_view(), name="api-advisory"),
+    path("advisories/<int:advisory_id>/cap", AdvisoryCapApi.as_view(), name="api-advisory-cap"),
+]

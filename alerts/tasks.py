@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from alerts.services.advisories import advisories_snapshot_refresh
 from alerts.services.status import status_snapshot_publish
 
 
@@ -11,3 +12,9 @@ from alerts.services.status import status_snapshot_publish
 def publish_status() -> str:
     """Rebuild and store the status snapshot (idempotent: the same data gives the same version)."""
     return status_snapshot_publish().version
+
+
+@shared_task(name="alerts.refresh_advisories")
+def refresh_advisories() -> bool:
+    """Keep the advisories in the status snapshot in step with the clock (expiry, future starts)."""
+    return advisories_snapshot_refresh()

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from alerts.views import advisories
 
 app_name = "alerts"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("advisories/", advisories.advisory_list, name="advisory_list"),
+    path("advisories/<int:advisory_id>/", advisories.advisory_detail, name="advisory_detail"),
+    path("guide/", advisories.guide, name="guide"),
+]
