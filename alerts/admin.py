@@ -132,6 +132,10 @@ class AdvisoryEventInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see an advisory sees its trail: no separate permission on the events.
+        return request.user.has_perm("alerts.view_advisory") or request.user.has_perm("alerts.change_advisory")
+
     @admin.display(description=gettext_lazy("what changed"))
     def what_changed(self, event: AdvisoryEvent) -> str:
         return _describe_changes(event.changes)

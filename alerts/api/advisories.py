@@ -155,6 +155,7 @@ def _get_public(advisory_id: int) -> Advisory:
 
 class AdvisoryListApi(APIView):
     @extend_schema(
+        operation_id="advisories_list",
         summary="Advisories",
         description=(
             "Official advisories, newest first; with `active=true` only those in force now, most severe "
@@ -193,6 +194,7 @@ class AdvisoryListApi(APIView):
 
 class AdvisoryDetailApi(APIView):
     @extend_schema(
+        operation_id="advisories_retrieve",
         summary="One advisory",
         description="A published, replaced (see the update that `supersedes` it) or withdrawn advisory.",
         responses={200: AdvisoryOutput, 404: OpenApiResponse(description="unknown id, or a draft")},
@@ -220,6 +222,7 @@ class AdvisoryCapApi(APIView):
     content_negotiation_class = _FirstRenderer
 
     @extend_schema(
+        operation_id="advisories_cap",
         summary="One advisory as CAP 1.2",
         description=(
             "The advisory's current CAP 1.2 message: Alert, Update (with `references`) or, once withdrawn, "

@@ -3,6 +3,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+# The home page reads the database (the advisories in force).
+pytestmark = pytest.mark.django_db
+
 
 def vary(response: object) -> set[str]:
     header = response.get("Vary", "")  # type: ignore[attr-defined]
