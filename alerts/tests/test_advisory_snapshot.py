@@ -13,6 +13,7 @@ from alerts.selectors.advisories import advisories_for_regions, advisories_for_s
 from alerts.selectors.status import status_snapshot_read
 from alerts.services.advisories import advisories_snapshot_refresh, advisory_publish
 from alerts.services.status import status_snapshot_publish
+from alerts.tasks import refresh_advisories
 from alerts.tests.advisory_factories import (
     AdvisoryFactory,
     hours,
@@ -127,9 +128,10 @@ def test_a_future_start_enters_the_snapshot_on_the_sweep_after_it(publisher: Use
 
 @pytest.mark.django_db
 def test_the_sweep_repairs_a_snapshot_that_is_missing() -> None:
-    # Nothing in Redis yet: the sweep publishes one rather than leaving readers on the fallback.
-    assert advisories_snapshot_refresh() is True
+    # Nothing in Redis yet: the sweep (the beat task) publishes one rather than leaving readers on the fallback.
+    assert refresh_advisories.apply().get() is True
     assert status_snapshot_read().from_cache is True
+    assert refresh_advisories.apply().get() is False
 
 
 def test_the_sweep_is_scheduled_often_enough_to_show_expiry_within_a_minute() -> None:
