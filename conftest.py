@@ -14,6 +14,9 @@ from django.conf import settings
 
 from kyivguide.testing import FakeUpstream, ManagedProcess, start_worker
 
+# Fixtures that apps share with their own tests (regions, staff users, advisories).
+pytest_plugins = ["alerts.tests.advisory_factories"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from alerts.services.advisories import advisories_snapshot_refresh
 from alerts.services.status import status_snapshot_publish
 
 
@@ -19,3 +20,9 @@ def poll_feed(name: str) -> str:
     from alerts.services.ingest import feed_poll
 
     return feed_poll(name=name)
+
+
+@shared_task(name="alerts.refresh_advisories")
+def refresh_advisories() -> bool:
+    """Keep the advisories in the status snapshot in step with the clock (expiry, future starts)."""
+    return advisories_snapshot_refresh()

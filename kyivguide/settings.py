@@ -227,6 +227,26 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Advisories: CAP output and the expiry sweep ------------------------------------------------------
+
+# CAP 1.2 `sender`: who publishes the CAP messages (an address or domain that is ours, unique to this
+# deployment); identifiers are "<CAP_IDENTIFIER_PREFIX>-advisory-<id>". CAP forbids spaces, commas and
+# the characters < and & in both.
+CAP_SENDER = env_str("CAP_SENDER", "kyivguide@localhost")
+CAP_IDENTIFIER_PREFIX = env_str("CAP_IDENTIFIER_PREFIX", "kyivguide")
+for _name, _value in (("CAP_SENDER", CAP_SENDER), ("CAP_IDENTIFIER_PREFIX", CAP_IDENTIFIER_PREFIX)):
+    if any(char.isspace() or char in ",<&" for char in _value):
+        raise ConfigError(f"{_name} must not contain spaces, commas, < or &, got {_value!r}")
+# How often the periodic sweep checks that the status snapshot holds exactly the advisories in force:
+# an expiry or a future start shows within this many seconds (plus the task's own latency).
+ADVISORY_REFRESH_SECONDS = env_int("ADVISORY_REFRESH_SECONDS", 30, minimum=5, maximum=60)
+CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"] = {
+    "task": "alerts.refresh_advisories",
+    "schedule": float(ADVISORY_REFRESH_SECONDS),
+    # A sweep that waited longer than its interval is superseded by the next one.
+    "options": {"expires": float(ADVISORY_REFRESH_SECONDS)},
+}
+
 # --- Internationalisation -----------------------------------------------------------------------------
 
 LANGUAGE_CODE = "uk"

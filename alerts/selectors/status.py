@@ -222,11 +222,8 @@ def status_document_build(*, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _advisories(now: datetime) -> list[dict[str, Any]]:
-    # Advisories join the snapshot when the advisories module provides them.
-    try:
-        from alerts.selectors.advisories import advisories_for_status
-    except ImportError:
-        return []
+    from alerts.selectors.advisories import advisories_for_status
+
     return advisories_for_status(now=now)
 
 
@@ -419,6 +416,7 @@ def status_for_region(*, read: StatusRead, chain: Sequence[Mapping[str, Any]]) -
         "freshness": read.freshness.as_dict(read.now),
         "since": _since(state, alerts, uids, read),
         "replay": {**document["replay"], "virtual_now": iso(read.replay_now())} if document["replay"] else None,
-        "advisories": document["advisories"],
+        # Those that apply here: naming no region (everywhere), or this region or one around it.
+        "advisories": [a for a in document["advisories"] if not a["regions"] or set(a["regions"]) & set(uids)],
         "version": read.snapshot.version,
     }

@@ -71,7 +71,7 @@ def ingest_worker(
 
 
 @pytest.fixture
-def regions(ingest_worker: ManagedProcess, feed_upstream: FakeUpstream) -> Iterator[None]:
+def ingest_regions(ingest_worker: ManagedProcess, feed_upstream: FakeUpstream) -> Iterator[None]:
     """Kyiv's regions, a clean fake upstream, and a check that the worker survived the test."""
     kyiv_regions()
     feed_upstream.responses.clear()

@@ -36,7 +36,7 @@ def feed(name: str = "alerts_in_ua") -> FeedSource:
     return FeedSource.objects.get(name=name)
 
 
-def test_alert_starts_then_ends_through_the_worker(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_alert_starts_then_ends_through_the_worker(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
 
     assert poll("alerts_in_ua") == "changed"
@@ -58,7 +58,7 @@ def test_alert_starts_then_ends_through_the_worker(regions: None, feed_upstream:
     assert feed().last_change_at is not None
 
 
-def test_an_unchanged_answer_writes_no_alert(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_an_unchanged_answer_writes_no_alert(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
     poll("alerts_in_ua")
     before, first_success = alert_rows(), feed().last_success_at
@@ -69,7 +69,7 @@ def test_an_unchanged_answer_writes_no_alert(regions: None, feed_upstream: FakeU
     assert feed().last_success_at > first_success  # type: ignore[operator]
 
 
-def test_if_modified_since_and_304_are_honoured(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_if_modified_since_and_304_are_honoured(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     def conditional(request: RecordedRequest) -> FakeResponse:
         if request.headers.get("if-modified-since") == LAST_MODIFIED:
             return FakeResponse(304)
@@ -102,7 +102,7 @@ def test_if_modified_since_and_304_are_honoured(regions: None, feed_upstream: Fa
     ids=["500", "401", "garbage", "wrong-shape", "timeout"],
 )
 def test_a_failed_poll_records_the_failure_and_keeps_the_alerts(
-    regions: None, feed_upstream: FakeUpstream, response: FakeResponse, error: str
+    ingest_regions: None, feed_upstream: FakeUpstream, response: FakeResponse, error: str
 ) -> None:
     feed_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
     poll("alerts_in_ua")
@@ -119,7 +119,7 @@ def test_a_failed_poll_records_the_failure_and_keeps_the_alerts(
     assert source.last_success_at == success
 
 
-def test_429_is_honoured_with_retry_after(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_429_is_honoured_with_retry_after(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set(ACTIVE, FakeResponse(429, b"slow down", {"Retry-After": "120"}))
 
     assert poll("alerts_in_ua") == "failed"
@@ -130,7 +130,7 @@ def test_429_is_honoured_with_retry_after(regions: None, feed_upstream: FakeUpst
     assert (source.retry_after_until - source.last_attempt_at).total_seconds() == 120  # type: ignore[operator]
 
 
-def test_two_polls_of_one_source_never_overlap(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_two_polls_of_one_source_never_overlap(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set(ACTIVE, FakeResponse(200, active_body(KYIV_ALERT), delay=0.8))
 
     first = poll_feed.apply_async(args=("alerts_in_ua",), queue=INGEST_QUEUE, ignore_result=False)
@@ -141,7 +141,9 @@ def test_two_polls_of_one_source_never_overlap(regions: None, feed_upstream: Fak
     assert Alert.objects.count() == 1
 
 
-def test_ukrainealarm_fetches_alerts_only_when_the_counter_moves(regions: None, feed_upstream: FakeUpstream) -> None:
+def test_ukrainealarm_fetches_alerts_only_when_the_counter_moves(
+    ingest_regions: None, feed_upstream: FakeUpstream
+) -> None:
     kyiv_yellow = [
         {"regionId": "31", "regionType": "State", "regionName": "м. Київ", "activeAlerts": [
             {"regionId": "31", "regionType": "State", "type": "AIR", "lastUpdate": "2026-09-25T08:57:49Z",
@@ -164,7 +166,7 @@ def test_ukrainealarm_fetches_alerts_only_when_the_counter_moves(regions: None, 
     assert feed("ukrainealarm").last_action_index == 8
 
 
-def test_a_disabled_source_is_not_polled(regions: None, feed_upstream: FakeUpstream, tmp_path: Path) -> None:
+def test_a_disabled_source_is_not_polled(ingest_regions: None, feed_upstream: FakeUpstream, tmp_path: Path) -> None:
     # The worker has no replay CSV configured: the replay source exists but stays disabled.
     assert poll("replay") == "disabled"
     assert FeedSource.objects.get(name="replay").enabled is False

@@ -15,7 +15,7 @@ ACTIVE = "/v1/alerts/active.json"
 
 
 def test_banner_turns_to_air_alert_then_to_unknown_when_the_upstream_stops(
-    regions: None, feed_upstream: FakeUpstream, beat: ManagedProcess, live_server: Any, page: Any, settings: Any
+    ingest_regions: None, feed_upstream: FakeUpstream, beat: ManagedProcess, live_server: Any, page: Any, settings: Any
 ) -> None:
     # Short thresholds (the page reads them from the server): fresh up to 4 s, unknown after 8 s.
     settings.ALERT_FRESH_SECONDS = 4

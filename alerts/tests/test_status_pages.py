@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -157,3 +158,15 @@ def test_region_history_includes_what_covered_it(client: Client, source: FeedSou
     row = "<td>20 November 2026</td><td>05:00</td><td>05:45</td><td>45 min</td><td>Kyiv Oblast</td>"
     assert row in page
     assert get(client, "/alerts/424242/", at=T0).status_code == 404
+
+
+def test_advisory_text_in_the_embedded_snapshot_cannot_close_the_script(
+    client: Client, source: FeedSource, published: Callable[..., Any]
+) -> None:
+    published(title_uk="</script><script>alert(1)</script>", title_en="x")
+    apply(source, at=datetime.now(tz=UTC))
+
+    page = client.get("/").content.decode()
+
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
+    assert "<script>alert(1)" not in page

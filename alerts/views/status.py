@@ -80,6 +80,7 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
         "bad_region": bad_region,
         "picker": regions_for_picker(),
         "chosen_uid": chain[0]["uid"],
+        "region_uids": [entry["uid"] for entry in chain],
         "status_document_json": _safe_json(read.body()),
         "status_config": {
             "region": chain,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+# The home page reads the database (the status, the advisories in force).
 pytestmark = pytest.mark.django_db
 
 

@@ -1,4 +1,4 @@
-"""Admin dashboard of the alerts app: regions, alerts and the health of the feeds."""
+"""Admin for regions, alerts and the health of the feeds."""
 
 from __future__ import annotations
 

@@ -1,0 +1,7 @@
+"""Admin dashboard of the alerts app: regions, alerts and feed health; advisories and their workflow."""
+
+from __future__ import annotations
+
+from alerts.admin import advisories, feeds
+
+__all__ = ["advisories", "feeds"]
