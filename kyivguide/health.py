@@ -8,6 +8,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
@@ -73,4 +74,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
         else:
             results[name] = "ok"
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503)
+    payload: dict[str, object] = {"status": "ok" if healthy else "error", "checks": results}
+    if results["database"] == "ok":
+        payload["feeds"] = _feeds()
+    return JsonResponse(payload, status=200 if healthy else 503)
+
+
+def _feeds() -> dict[str, object]:
+    """Alert feed freshness, for monitoring. It never makes this process "not ready": a web process
+    with stale feeds still serves shelters and says "status unknown", which is the truth."""
+    from alerts.selectors.status import feeds_health_from_db, status_freshness
+
+    freshness = status_freshness(feeds=feeds_health_from_db(), now=timezone.now())
+    return {"freshness": freshness.state, "age_s": freshness.age_s, "reason": freshness.reason}

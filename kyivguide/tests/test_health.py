@@ -25,6 +25,8 @@ def test_readyz_is_200_when_every_dependency_answers(client: Client) -> None:
     assert response.json() == {
         "status": "ok",
         "checks": {"database": "ok", "postgis": "ok", "redis": "ok", "broker": "ok"},
+        # Informational: stale feeds never take the web process out of service.
+        "feeds": {"freshness": "unknown", "age_s": None, "reason": "no alert feed is enabled"},
     }
     assert "no-cache" in response["Cache-Control"]
 
