@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -152,6 +153,15 @@ class Alert(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+_LEVEL_SEVERITY = {Alert.Level.YELLOW.value: 1, Alert.Level.RED.value: 2}
+
+
+def alert_level_most_severe(levels: Iterable[str | None]) -> str | None:
+    """The most severe of some alert levels, spelled in any case ("Red", "yellow"); None if none is known."""
+    known = [level.lower() for level in levels if isinstance(level, str) and level.lower() in _LEVEL_SEVERITY]
+    return max(known, key=_LEVEL_SEVERITY.__getitem__, default=None)
 
 
 # --- Advisories ----------------------------------------------------------------------------------------

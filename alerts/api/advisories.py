@@ -32,9 +32,9 @@ from alerts.selectors.advisories import (
     advisory_earlier_versions,
     advisory_page_path,
     advisory_public_get,
-    region_chain,
     translated,
 )
+from alerts.selectors.regions import region_chain_uids
 
 MAX_AGE_S = 30
 PAGE_SIZE = 50
@@ -176,7 +176,7 @@ class AdvisoryListApi(APIView):
         params.is_valid(raise_exception=True)
         filters = params.validated_data
         now = timezone.now()
-        chain = region_chain(uid=filters["region"]) if "region" in filters else None
+        chain = region_chain_uids(uid=filters["region"]) if "region" in filters else None
         queryset = advisories_api_list(
             now=now, region_chain_uids=chain, active=filters.get("active"), severities=filters.get("severity", [])
         )

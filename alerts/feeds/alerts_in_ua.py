@@ -25,14 +25,12 @@ from alerts.feeds.base import (
     http_get,
     parse_time,
 )
-from alerts.models import Alert, FeedSource
+from alerts.models import Alert, FeedSource, alert_level_most_severe
 from alerts.services.regions import region_uid_canonical
 
 logger = logging.getLogger(__name__)
 
 KINDS = {kind.value: kind.value for kind in Alert.Kind}
-LEVELS = {"red": Alert.Level.RED.value, "yellow": Alert.Level.YELLOW.value}
-_LEVEL_RANK = {None: 0, "yellow": 1, "red": 2}
 
 
 def _level(alert: dict[str, Any]) -> str | None:
@@ -41,8 +39,7 @@ def _level(alert: dict[str, Any]) -> str | None:
     threats = alert.get("threats")
     if isinstance(threats, list):
         candidates += [threat.get("level") for threat in threats if isinstance(threat, dict)]
-    levels = [LEVELS[str(c).lower()] for c in candidates if isinstance(c, str) and c.lower() in LEVELS]
-    return max(levels, key=lambda level: _LEVEL_RANK[level], default=None)
+    return alert_level_most_severe(candidates)
 
 
 def parse_active(body: bytes) -> tuple[list[AlertRecord], list[AlertRecord], list[str]]:

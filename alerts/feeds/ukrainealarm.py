@@ -25,7 +25,7 @@ from alerts.feeds.base import (
     http_get,
     parse_time,
 )
-from alerts.models import Alert, FeedSource
+from alerts.models import Alert, FeedSource, alert_level_most_severe
 from alerts.services.regions import region_uid_canonical
 
 KINDS = {
@@ -36,8 +36,6 @@ KINDS = {
     "NUCLEAR": Alert.Kind.NUCLEAR.value,
 }
 NOT_THREATS = frozenset({"INFO"})
-LEVELS = {"red": Alert.Level.RED.value, "yellow": Alert.Level.YELLOW.value}
-_LEVEL_RANK = {None: 0, "yellow": 1, "red": 2}
 
 
 def _load(body: bytes, what: str) -> Any:
@@ -98,8 +96,7 @@ def _record(entry: dict[str, Any], alert: Any, warnings: list[str]) -> AlertReco
         warnings.append(f"an alert has no usable regionId ({raw_uid!r}); skipped")
         return None
     levels = [level for level in alert.get("activeAlertLevels") or [] if isinstance(level, dict)]
-    names = [LEVELS.get(str(level.get("alertLevel") or "").lower()) for level in levels]
-    level = max((n for n in names if n), key=lambda n: _LEVEL_RANK[n], default=None)
+    level = alert_level_most_severe(lv.get("alertLevel") for lv in levels)
     try:
         # The alert began with its first level; without levels, its last update is the best we have.
         stamps = [parse_time(lv.get("createdAt"), "createdAt") for lv in levels if lv.get("createdAt")]

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import translation
 
-from alerts.models import Advisory, Region
+from alerts.models import Advisory
 
 SEVERITY_ORDER = (
     Advisory.Severity.INFO,
@@ -102,18 +102,6 @@ def advisories_for_regions(*, region_uids: Iterable[int], now: datetime) -> list
     hromadas (they carry the oblast in their chain). Most severe first.
     """
     return list(advisories_current(now=now).filter(_for_regions(region_uids)))
-
-
-def region_chain(*, uid: int) -> list[int] | None:
-    """[uid, parent, grandparent…], or None when no region has this id."""
-    if not Region.objects.filter(uid=uid).exists():
-        return None
-    chain: list[int] = []
-    current: int | None = uid
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = Region.objects.filter(uid=current).values_list("parent_id", flat=True).first()
-    return chain
 
 
 def translated(instance: Any, field: str, language: str) -> str:

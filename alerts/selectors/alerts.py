@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from alerts.models import Alert, Region
+from alerts.selectors.regions import region_chain_uids
 
 
 def alerts_history(
@@ -24,12 +25,7 @@ def alerts_history(
     adds the alerts of the raion and oblast around it: what people there lived through.
     """
     region_uid = region.uid if isinstance(region, Region) else region
-    uids = [region_uid]
-    if include_ancestors:
-        parent = Region.objects.filter(uid=region_uid).values_list("parent_id", flat=True).first()
-        while parent is not None and parent not in uids:
-            uids.append(parent)
-            parent = Region.objects.filter(uid=parent).values_list("parent_id", flat=True).first()
+    uids = (region_chain_uids(uid=region_uid) or [region_uid]) if include_ancestors else [region_uid]
     alerts = Alert.objects.filter(region_id__in=uids).select_related("source", "region")
     if not include_active:
         alerts = alerts.filter(ended_at__isnull=False)

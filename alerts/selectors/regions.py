@@ -51,6 +51,12 @@ def region_chain(*, region: Region) -> list[RegionBrief]:
     return chain
 
 
+def region_chain_uids(*, uid: int) -> list[int] | None:
+    """[uid, parent, grandparent…] of the region with this id, or None when there is none."""
+    region = region_get(uid=uid)
+    return None if region is None else [entry["uid"] for entry in region_chain(region=region)]
+
+
 def regions_locate(*, lat: float, lon: float) -> list[RegionBrief]:
     """Regions containing the point, most specific first, with the ancestors of the most specific.
 

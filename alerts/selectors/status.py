@@ -21,7 +21,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from alerts.models import Alert, FeedSource, Region
+from alerts.models import Alert, FeedSource, Region, alert_level_most_severe
 from kyivguide.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,6 @@ STATE_ALERT = "alert"
 STATE_PARTIAL = "partial"
 STATE_CLEAR = "clear"
 STATE_UNKNOWN = "unknown"
-
-# Level order when sources disagree: the more severe wins.
-_LEVEL_RANK: dict[str | None, int] = {None: 0, Alert.Level.YELLOW.value: 1, Alert.Level.RED.value: 2}
 
 
 def snapshot_key() -> str:
@@ -169,8 +166,8 @@ def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
             continue
         entry["sources"].append(row["source__name"])
         entry["started_at"] = min(entry["started_at"], row["started_at"])
-        if _LEVEL_RANK[row["level"]] > _LEVEL_RANK[entry["level"]]:
-            entry["level"] = row["level"]
+        # Sources that disagree on the level: the more severe wins.
+        entry["level"] = alert_level_most_severe([entry["level"], row["level"]])
         # Real data outranks a drill: the entry is a replay only if every source of it is.
         entry["replay"] = entry["replay"] and replay
     chains = _region_chains(uid for uid, _ in merged)

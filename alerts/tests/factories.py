@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import factory
+import time_machine
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
+from alerts.feeds.base import AlertRecord, FeedSnapshot
 from alerts.models import Alert, FeedSource, Region
+from alerts.services.ingest import alerts_apply_snapshot
+from alerts.services.status import status_snapshot_publish
 
 
 class RegionFactory(factory.django.DjangoModelFactory[Region]):
@@ -93,3 +97,14 @@ def kyiv_regions() -> dict[int, Region]:
         parent=regions[75],
     )
     return regions
+
+
+# The moment most tests happen at: 05:00 in Kyiv on 20 November 2026.
+T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+def poll_and_publish(source: FeedSource, *records: AlertRecord, at: datetime = T0) -> None:
+    """A successful poll at `at` that found `records` active, and the status snapshot it publishes."""
+    with time_machine.travel(at, tick=False):
+        alerts_apply_snapshot(source=source, snapshot=FeedSnapshot(active=records), fetched_at=at)
+        status_snapshot_publish()

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from alerts.feeds.base import AlertRecord, FeedSnapshot
+from alerts.feeds.base import AlertRecord
 from alerts.models import FeedSource
-from alerts.services.ingest import alerts_apply_snapshot
-from alerts.services.status import status_snapshot_publish
 from alerts.tests.factories import FeedSourceFactory, kyiv_regions
+from alerts.tests.factories import poll_and_publish as apply
 from kyivguide.testing import closed_port
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +24,6 @@ T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 def source() -> FeedSource:
     kyiv_regions()
     return FeedSourceFactory.create(name="alerts_in_ua")
-
-
-def apply(source: FeedSource, *records: AlertRecord, at: datetime = T0) -> None:
-    """A poll at `at` and the snapshot it publishes."""
-    with time_machine.travel(at, tick=False):
-        alerts_apply_snapshot(source=source, snapshot=FeedSnapshot(active=records), fetched_at=at)
-        status_snapshot_publish()
 
 
 def vary(response: Any) -> str:

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.test import Client
 
-from alerts.feeds.base import AlertRecord, FeedSnapshot
+from alerts.feeds.base import AlertRecord
 from alerts.models import FeedSource
-from alerts.services.ingest import alerts_apply_snapshot
 from alerts.services.status import status_snapshot_publish
 from alerts.tests.factories import FeedSourceFactory, kyiv_regions
+from alerts.tests.factories import poll_and_publish as apply
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,6 @@ T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 05:00 in Kyiv
 def source() -> FeedSource:
     kyiv_regions()
     return FeedSourceFactory.create(name="alerts_in_ua")
-
-
-def apply(source: FeedSource, *records: AlertRecord, at: datetime = T0) -> None:
-    with time_machine.travel(at, tick=False):
-        alerts_apply_snapshot(source=source, snapshot=FeedSnapshot(active=records), fetched_at=at)
-        status_snapshot_publish()
 
 
 def get(client: Client, path: str, *, at: datetime) -> Any:
