@@ -12,18 +12,17 @@ from kyivguide.testing import ROOT, free_port
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.example"}
 
 
-def run_manage(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run(program: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Start one of the project's programs with this run's environment minus the production settings."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", *(args or ("check",))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [sys.executable, *program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def run_manage(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run(["manage.py", "check"], env_overrides)
 
 
 @pytest.mark.parametrize(
@@ -60,16 +59,9 @@ def test_complete_production_settings_start() -> None:
 
 
 def test_gunicorn_refuses_bad_settings_once_instead_of_crash_looping() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
-    env.update({"DEBUG": "0", "PORT": str(free_port())})
-    result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run(
+        ["-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
+        {"DEBUG": "0", "PORT": str(free_port())},
     )
 
     assert result.returncode == 2
@@ -78,17 +70,7 @@ def test_gunicorn_refuses_bad_settings_once_instead_of_crash_looping() -> None:
 
 @pytest.mark.parametrize("program", [["worker"], ["beat"]])
 def test_celery_refuses_bad_settings_with_one_line(program: list[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env["DEBUG"] = "maybe"
-    result = subprocess.run(
-        [sys.executable, "-m", "celery", "--app", "kyivguide", *program],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(["-m", "celery", "--app", "kyivguide", *program], {"DEBUG": "maybe"})
 
     assert result.returncode == 2
     assert result.stderr.strip() == (
