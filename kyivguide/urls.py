@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kyivguide import health, views
+from kyivguide import health, pwa, views
 
 handler404 = "kyivguide.views.page_not_found"
 
@@ -18,6 +18,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("api/v1/", include(api_v1)),
     path("feeds/", include("alerts.feed_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -27,6 +29,7 @@ urlpatterns = [
 # Pages: Ukrainian at /…, English at /en/… (the language comes from the URL, never from a cookie).
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("offline/", pwa.offline, name="offline"),
     path("", include("alerts.urls")),
     path("", include("shelters.urls")),
     path("admin/", admin.site.urls),

@@ -86,6 +86,8 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
             "region": chain,
             "etag": read.etag,
             "ageAtRender": read.freshness.age_s,
+            # When the page was made: a copy kept by the service worker must age from then.
+            "renderedAt": int(read.now.timestamp() * 1000),
             "freshS": settings.ALERT_FRESH_SECONDS,
             "unknownS": settings.ALERT_UNKNOWN_SECONDS,
             "pollS": list(POLL_SECONDS),

@@ -32,6 +32,10 @@
     inFlight: false,
   };
   state.serverState = state.doc.freshness ? state.doc.freshness.state : "unknown";
+  // A page from the offline cache (or a slow proxy) is older than it looks: age its data from the
+  // moment the server made it. (Clock skew can only make the phone poll sooner, never trust more.)
+  var pageAge = Math.max(0, (Date.now() - config.renderedAt) / 1000);
+  if (state.ageAtResponse !== null && state.ageAtResponse !== undefined) state.ageAtResponse += pageAge;
 
   var el = {
     live: document.getElementById("status-live"),
@@ -276,5 +280,6 @@
 
   render();
   setInterval(render, 1000);
-  schedule(nextDelay());
+  // Data already old at load (a kept copy of the page): ask at once, else at the usual pace.
+  schedule(freshness() === "fresh" ? nextDelay() : 0.2);
 })();

@@ -1,0 +1,78 @@
+"""The installable, offline-capable side of the site: service worker, web manifest, offline page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_safe
+
+# Pages kept for offline use from the first visit, in every language.
+OFFLINE_PAGES = ("offline", "alerts:guide")
+# Static files the offline pages need.
+OFFLINE_STATIC = ("css/app.css", "js/app.js", "img/icon.svg")
+# Whole-city data kept offline (served from the cache, refreshed behind it).
+OFFLINE_DATA: tuple[str, ...] = ()
+
+
+def _localised(name: str) -> list[str]:
+    urls = []
+    for code, _ in settings.LANGUAGES:
+        with translation.override(code):
+            urls.append(reverse(name))
+    return urls
+
+
+def precache_urls() -> list[str]:
+    pages = [url for name in OFFLINE_PAGES for url in _localised(name)]
+    return pages + [static(path) for path in OFFLINE_STATIC]
+
+
+@require_safe
+def service_worker(request: HttpRequest) -> HttpResponse:
+    precache = precache_urls()
+    data_paths = list(OFFLINE_DATA)
+    # A new list of files (new static hashes after a deploy) is a new worker, which replaces the old.
+    version = hashlib.sha256(json.dumps([precache, data_paths]).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "pwa/sw.js",
+        {"version": version, "precache": json.dumps(precache), "data_paths": json.dumps(data_paths)},
+        content_type="application/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_safe
+def manifest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "name": "KyivGuide — тривоги й укриття Києва",
+            "short_name": "KyivGuide",
+            "description": "Air alerts, the nearest shelter and official advice for Kyiv.",
+            "lang": "uk",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b3d91",
+            "icons": [{"src": static("img/icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    response = render(request, "pwa/offline.html")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
