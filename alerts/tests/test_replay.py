@@ -82,3 +82,19 @@ def test_every_row_of_the_real_file_maps_to_a_region(replay: Path, seed_data_dir
     assert (len(history.sirens), history.unmapped) == (43031, 0)
     lubny = next(s for s in history.sirens if s.row == 18)
     assert lubny.region_uid == 1095
+
+
+def test_a_restarted_drill_drops_the_previous_drills_alerts(replay: Path, settings: Any) -> None:
+    with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False) as clock:
+        for _ in range(4):
+            feed_poll(name="replay")
+            clock.shift(timedelta(seconds=3))
+        before = Alert.objects.filter(source__name="replay").count()
+        settings.REPLAY_START = datetime(2022, 3, 20, tzinfo=UTC)  # a new drill from another day
+        feed_poll(name="replay")
+
+    assert before > 0
+    replayed = Alert.objects.filter(source__name="replay")
+    # Only what is active at the new drill's first moment: nothing from 24 August is left.
+    assert replayed.filter(started_at__gte=DAY).count() == 0
+    assert all(alert.ended_at is None for alert in replayed)
