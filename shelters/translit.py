@@ -1,0 +1,177 @@
+"""Ukrainian → Latin: the official transliteration, and English addresses as on Kyiv's street signs.
+
+Transliteration follows the table of Cabinet of Ministers of Ukraine resolution No. 55 of
+27 January 2010 (the system in Ukrainian passports and on road signs):
+
+- є, ї, й, ю, я are written ye, yi, y, yu, ya at the start of a word and ie, i, i, iu, ia elsewhere
+  (Єнакієве → Yenakiieve, Їжакевич → Yizhakevych, Йосипівка → Yosypivka, Юрій → Yurii);
+- "зг" is written "zgh" to tell it from "ж" (Згорани → Zghorany);
+- the soft sign and the apostrophe are dropped (Знам'янка → Znamianka, Русь → Rus).
+
+"Start of a word" means after anything that is not a letter or an apostrophe, so the part after a
+hyphen starts a new word (Івано-Франківськ → Ivano-Frankivsk) while a letter after an apostrophe
+does not (Знам'янка). Capitals are kept: a capital Cyrillic letter gives a capitalised Latin group
+(Щ → Shch) and a word written in capitals stays in capitals (ЖЕД → ZHED).
+
+English addresses put the street type after the name, abbreviated the way Kyiv's English street
+signs do: вулиця → St, проспект → Ave, бульвар → Blvd, провулок → Ln, площа/майдан → Sq,
+узвіз → Descent, набережна → Emb, шосе → Hwy, проїзд → Pass, алея → Alley, тупик → Dead End,
+дорога → Rd. "Станція метро «X»" becomes "X metro station", "к." (building) becomes "bldg".
+"""
+
+from __future__ import annotations
+
+import re
+
+_APOSTROPHES = "'’ʼ`´"
+
+# Letters whose transliteration depends on the position in the word: (word-initial, elsewhere).
+_POSITIONAL = {"є": ("ye", "ie"), "ї": ("yi", "i"), "й": ("y", "i"), "ю": ("yu", "iu"), "я": ("ya", "ia")}
+
+_PLAIN = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "h",
+    "ґ": "g",
+    "д": "d",
+    "е": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "y",
+    "і": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ь": "",
+    # Letters of other Cyrillic alphabets that appear in old Kyiv names; not in the resolution's
+    # table, written the way the nearest Ukrainian letters are.
+    "ы": "y",
+    "э": "e",
+    "ё": "io",
+    "ъ": "",
+}
+
+
+def _is_letter(char: str) -> bool:
+    return char.isalpha()
+
+
+def transliterate(text: str) -> str:
+    """Transliterate Ukrainian text to Latin letters (CMU resolution No. 55 of 2010); other characters pass through."""
+    out: list[str] = []
+    length = len(text)
+    for index, char in enumerate(text):
+        if char in _APOSTROPHES:
+            # Dropped between letters; kept as punctuation elsewhere (a quotation mark).
+            if 0 < index < length - 1 and _is_letter(text[index - 1]) and _is_letter(text[index + 1]):
+                continue
+            out.append(char)
+            continue
+        lower = char.lower()
+        previous = text[index - 1] if index > 0 else ""
+        word_initial = not previous or not (_is_letter(previous) or previous in _APOSTROPHES)
+        if lower == "г" and previous.lower() == "з":
+            latin = "gh"
+        elif lower in _POSITIONAL:
+            latin = _POSITIONAL[lower][0 if word_initial else 1]
+        elif lower in _PLAIN:
+            latin = _PLAIN[lower]
+        else:
+            out.append(char)
+            continue
+        if char != lower and latin:
+            following = text[index + 1] if index + 1 < length else ""
+            # A whole word in capitals (ЖЕД, КПІ) stays in capitals; a capital initial is capitalised.
+            if following.isalpha() and following.isupper() or (previous.isalpha() and previous.isupper()):
+                latin = latin.upper()
+            else:
+                latin = latin[0].upper() + latin[1:]
+        out.append(latin)
+    return "".join(out)
+
+
+# --- English addresses -----------------------------------------------------------------------------
+
+# Street types as written in the city's addresses (any case, with or without the dot) → sign form.
+STREET_TYPES: dict[str, str] = {
+    "вул.": "St",
+    "вул": "St",
+    "вулиця": "St",
+    "просп.": "Ave",
+    "просп": "Ave",
+    "проспект": "Ave",
+    "пр-т": "Ave",
+    "пр.": "Ave",
+    "бульв.": "Blvd",
+    "бульв": "Blvd",
+    "бульвар": "Blvd",
+    "б-р": "Blvd",
+    "пров.": "Ln",
+    "пров": "Ln",
+    "провулок": "Ln",
+    "пл.": "Sq",
+    "площа": "Sq",
+    "майдан": "Sq",
+    "узвіз": "Descent",
+    "наб.": "Emb",
+    "набережна": "Emb",
+    "шосе": "Hwy",
+    "проїзд": "Pass",
+    "алея": "Alley",
+    "тупик": "Dead End",
+    "дорога": "Rd",
+}
+
+_METRO = re.compile(r"^(?:станція|вхід (?:в|до) станці[юї])\s+метро(?:політену)?\s*[«\"“](.+?)[»\"”]?$", re.I)
+_BUILDING = re.compile(r"^(?:к\.|корп\.|корпус)\s*(.+)$", re.I)
+_JUNCTION = {"перехр.": "junction of", "перехрестя": "junction of", "ріг": "corner of"}
+
+
+def _street_en(part: str) -> str:
+    """One street: "вул. Антоновича" → "Antonovycha St", "Дніпровська набережна" → "Dniprovska Emb"."""
+    words = part.split()
+    if len(words) >= 2:
+        head, tail = words[0].lower(), words[-1].lower()
+        if len(words) >= 3 and head in STREET_TYPES and tail in STREET_TYPES:
+            # "вул. Дніпровська набережна": the type that is part of the name is the one on the sign.
+            return f"{transliterate(' '.join(words[1:-1]))} {STREET_TYPES[tail]}"
+        if head in STREET_TYPES:
+            return f"{transliterate(' '.join(words[1:]))} {STREET_TYPES[head]}"
+        if tail in STREET_TYPES:
+            return f"{transliterate(' '.join(words[:-1]))} {STREET_TYPES[tail]}"
+    return transliterate(part)
+
+
+def _part_en(part: str) -> str:
+    metro = _METRO.match(part)
+    if metro:
+        return f"{transliterate(metro.group(1).strip())} metro station"
+    building = _BUILDING.match(part)
+    if building:
+        return f"bldg {transliterate(building.group(1))}"
+    first, _, rest = part.partition(" ")
+    prefix = _JUNCTION.get(first.lower())
+    if prefix and rest:
+        # A junction names two streets: "перехр. вул. А – просп. Б".
+        streets = re.split(r"\s+[–—-]\s+", rest)
+        return f"{prefix} " + " – ".join(_street_en(street) for street in streets)
+    return _street_en(part)
+
+
+def address_en(address: str) -> str:
+    """The English form of a cleaned Ukrainian address ("вул. Антоновича, 10-Б" → "Antonovycha St, 10-B")."""
+    return ", ".join(_part_en(part.strip()) for part in address.split(",") if part.strip())
