@@ -18,7 +18,7 @@ from shelters.services import shelter_catalogue_bump, shelter_set_status
 
 
 @admin.register(Shelter)
-class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):  # type: ignore[misc]
+class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
     list_display = [
         "address",
         "kind",

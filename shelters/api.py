@@ -184,16 +184,16 @@ def _city_bodies(tag: str) -> tuple[bytes, bytes]:
     key = f"shelters:geojson:{tag}"
     try:
         cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache outage must not take the map down: rebuild instead
+    except Exception:  # a cache outage must not take the map down: rebuild instead
         logger.warning("cache unavailable, building the shelters GeoJSON without it", exc_info=True)
         cached = None
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     body = shelters_feature_collection(filters=FeatureFilters())
     bodies = (body, _gzip(body))
     try:
         cache.set(key, bodies, GEOJSON_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
+    except Exception:  # the body is still served, only not cached
         logger.warning("cache unavailable, the shelters GeoJSON is not cached", exc_info=True)
     return bodies
 

@@ -17,6 +17,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 
 class ShelterKind(models.TextChoices):
@@ -128,6 +129,16 @@ class Shelter(models.Model):
             ),
             models.Index(fields=["source", "is_active"], name="shelter_source_active"),
         ]
+
+    # modeltranslation's manager (it would patch the default one in anyway): queries on `name` and
+    # `address` use the active language's column.
+    objects: MultilingualManager[Shelter] = MultilingualManager()
+
+    # Added by modeltranslation (translation.py); declared for the type checker only.
+    name_uk: str | None
+    name_en: str | None
+    address_uk: str | None
+    address_en: str | None
 
     def __str__(self) -> str:
         return self.address or self.name or f"{self.source}:{self.source_id}"

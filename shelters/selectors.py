@@ -46,6 +46,7 @@ class NearestShelter(TypedDict):
     walk_minutes: int
 
 
+# Only constants are formatted into this SQL (the index expression, then the filter fragments).
 _NEAREST_SQL = f"""
 SELECT id, name_uk, name_en, address_uk, address_en, kind, protection, district, wheelchair_accessible,
        opening_hours, opens_at, closes_at, status, ST_Y(location), ST_X(location),
@@ -54,7 +55,7 @@ FROM shelters_shelter
 WHERE is_active AND status <> 'closed' {{filters}}
 ORDER BY {LOCATION_GEOGRAPHY_SQL} <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, id
 LIMIT %(limit)s
-"""
+"""  # noqa: S608
 
 # A shelter open at a moment, given the moment's Kyiv wall-clock time %(t)s and whether school is on.
 # Mirrors hours.is_open_at; reported-locked shelters are left out of "open" answers.
@@ -99,6 +100,7 @@ def shelters_nearest(
         params["t"] = moment.time_of_day
         params["school_open"] = moment.school_open
     with connection.cursor() as cursor:
+        # The filters are constant SQL fragments chosen above; every value is a bound parameter.
         cursor.execute(_NEAREST_SQL.format(filters=" ".join(filters)), params)
         rows = cursor.fetchall()
     return [

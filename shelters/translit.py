@@ -96,7 +96,7 @@ def transliterate(text: str) -> str:
         if char != lower and latin:
             following = text[index + 1] if index + 1 < length else ""
             # A whole word in capitals (ЖЕД, КПІ) stays in capitals; a capital initial is capitalised.
-            if following.isalpha() and following.isupper() or (previous.isalpha() and previous.isupper()):
+            if (following.isalpha() and following.isupper()) or (previous.isalpha() and previous.isupper()):
                 latin = latin.upper()
             else:
                 latin = latin[0].upper() + latin[1:]

@@ -6,7 +6,7 @@ statuses, the API and page URLs and the map tiles come from here, in the page's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.conf import settings
@@ -56,13 +56,14 @@ def client_strings() -> dict[str, str]:
 
 @register.simple_tag
 def shelters_client_config() -> SafeString:
+    leaflet: dict[str, Any] = settings.LEAFLET_CONFIG
     config: dict[str, Any] = {
         "lang": get_language(),
         "api": {"nearest": reverse("shelters-api-nearest"), "geojson": reverse("shelters-api-geojson")},
         "detailUrl": reverse("shelters:detail", args=[0]),
         "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
-        "center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
-        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "center": list(cast("tuple[float, float]", leaflet["DEFAULT_CENTER"])),
+        "zoom": leaflet["DEFAULT_ZOOM"],
         "walking": {"speed": WALKING_SPEED_M_PER_MIN, "detour": DETOUR_FACTOR, "earthRadius": EARTH_RADIUS_M},
         "school": {"opens": SCHOOL_OPENS.strftime("%H:%M"), "closes": SCHOOL_CLOSES.strftime("%H:%M")},
         "kinds": {str(value): str(label) for value, label in ShelterKind.choices},

@@ -18,8 +18,10 @@ GEOJSON = "/api/v1/shelters"
 
 
 def test_nearest_answers_nearest_first_with_distance_and_walking_time(client: Client) -> None:
-    far = ShelterFactory(location=at(50.4601, 30.5234))
-    near = ShelterFactory(location=at(50.4511, 30.5234), name_uk="Хрещатик", name_en="Khreshchatyk", kind="metro")
+    far = ShelterFactory.create(location=at(50.4601, 30.5234))
+    near = ShelterFactory.create(
+        location=at(50.4511, 30.5234), name_uk="Хрещатик", name_en="Khreshchatyk", kind="metro"
+    )
 
     response = client.get(NEAREST, {"lat": "50.4501", "lon": "30.5234", "limit": "2"})
 
@@ -37,21 +39,21 @@ def test_nearest_answers_nearest_first_with_distance_and_walking_time(client: Cl
 
 
 def test_nearest_filters_by_access_and_kind(client: Client) -> None:
-    ShelterFactory(location=at(50.4502, 30.5234), kind="basement", wheelchair_accessible=True)
-    ramp_metro = ShelterFactory(location=at(50.4503, 30.5234), kind="metro", wheelchair_accessible=True)
-    ShelterFactory(location=at(50.4504, 30.5234), kind="metro", wheelchair_accessible=None)
-    underpass = ShelterFactory(location=at(50.4505, 30.5234), kind="underpass", wheelchair_accessible=True)
+    ShelterFactory.create(location=at(50.4502, 30.5234), kind="basement", wheelchair_accessible=True)
+    ramp_metro = ShelterFactory.create(location=at(50.4503, 30.5234), kind="metro", wheelchair_accessible=True)
+    ShelterFactory.create(location=at(50.4504, 30.5234), kind="metro", wheelchair_accessible=None)
+    underpass = ShelterFactory.create(location=at(50.4505, 30.5234), kind="underpass", wheelchair_accessible=True)
 
-    response = client.get(NEAREST, {"lat": 50.45, "lon": 30.5234, "accessible": "1", "kind": "metro,underpass"})
+    response = client.get(NEAREST, {"lat": "50.45", "lon": "30.5234", "accessible": "1", "kind": "metro,underpass"})
 
     assert [r["id"] for r in response.json()["results"]] == [ramp_metro.id, underpass.id]
 
 
 def test_the_default_limit_is_five(client: Client) -> None:
     for n in range(7):
-        ShelterFactory(location=at(50.45 + n / 1000, 30.52))
+        ShelterFactory.create(location=at(50.45 + n / 1000, 30.52))
 
-    assert client.get(NEAREST, {"lat": 50.45, "lon": 30.52}).json()["count"] == 5
+    assert client.get(NEAREST, {"lat": "50.45", "lon": "30.52"}).json()["count"] == 5
 
 
 @pytest.mark.parametrize(
@@ -87,7 +89,7 @@ def test_bad_nearest_input_is_a_400_with_a_message(client: Client, query: dict[s
 
 
 def test_the_geojson_is_rfc_7946_with_compact_properties(client: Client) -> None:
-    metro = ShelterFactory(
+    metro = ShelterFactory.create(
         location=at(50.4475123456, 30.5236123456),
         name_uk="Хрещатик",
         name_en="Khreshchatyk",
@@ -98,7 +100,7 @@ def test_the_geojson_is_rfc_7946_with_compact_properties(client: Client) -> None
         district="pecherskyi",
         wheelchair_accessible=None,
     )
-    basement = ShelterFactory(
+    basement = ShelterFactory.create(
         location=at(50.4, 30.6),
         opening_hours="schedule",
         opens_at=time(10),
@@ -106,7 +108,7 @@ def test_the_geojson_is_rfc_7946_with_compact_properties(client: Client) -> None
         wheelchair_accessible=True,
         status="open",
     )
-    ShelterFactory(is_active=False)
+    ShelterFactory.create(is_active=False)
 
     response = client.get(GEOJSON)
 
@@ -155,8 +157,10 @@ def test_the_geojson_is_rfc_7946_with_compact_properties(client: Client) -> None
 
 
 def test_the_geojson_filters(client: Client) -> None:
-    centre = ShelterFactory(location=at(50.45, 30.52), kind="metro", district="pecherskyi", address_uk="вул. Хрещатик, 1")
-    left_bank = ShelterFactory(
+    centre = ShelterFactory.create(
+        location=at(50.45, 30.52), kind="metro", district="pecherskyi", address_uk="вул. Хрещатик, 1"
+    )
+    left_bank = ShelterFactory.create(
         location=at(50.40, 30.63),
         wheelchair_accessible=True,
         district="darnytskyi",
@@ -226,7 +230,7 @@ def test_the_geojson_is_revalidated_with_an_etag_that_changes_with_the_list(clie
 
 
 def test_a_staff_change_also_changes_the_etag(client: Client) -> None:
-    ShelterFactory()
+    ShelterFactory.create()
     etag = client.get(GEOJSON)["ETag"]
 
     shelter_catalogue_bump()
@@ -236,7 +240,7 @@ def test_a_staff_change_also_changes_the_etag(client: Client) -> None:
 
 def test_the_geojson_is_gzipped_for_clients_that_accept_it(client: Client) -> None:
     for n in range(50):
-        ShelterFactory(location=at(50.4 + n / 1000, 30.5))
+        ShelterFactory.create(location=at(50.4 + n / 1000, 30.5))
 
     plain = client.get(GEOJSON)
     zipped = client.get(GEOJSON, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
@@ -253,7 +257,7 @@ def test_the_geojson_is_gzipped_for_clients_that_accept_it(client: Client) -> No
 
 
 def test_the_detail_has_everything_known(client: Client) -> None:
-    shelter = ShelterFactory(
+    shelter = ShelterFactory.create(
         location=at(50.4475, 30.5236),
         address_uk="вул. Хрещатик, 22",
         address_en="Khreshchatyk St, 22",

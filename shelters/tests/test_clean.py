@@ -5,7 +5,7 @@ from datetime import time
 import orjson
 import pytest
 
-from shelters.importing.clean import clean_address, clean_hours, clean_rows
+from shelters.importing.clean import CleanResult, clean_address, clean_hours, clean_rows
 from shelters.importing.phones import phone_numbers
 from shelters.importing.readers import CITY_FORMAT, METRO_FORMAT, UnreadableFile, read_bytes
 
@@ -39,7 +39,7 @@ def row(
     return ",".join(f'"{value}"' for value in values)
 
 
-def clean(data: bytes, name: str = "file.csv"):  # type: ignore[no-untyped-def]
+def clean(data: bytes, name: str = "file.csv") -> CleanResult:
     parsed = read_bytes(data, name=name)
     return clean_rows(parsed.rows, file_format=parsed.format)
 

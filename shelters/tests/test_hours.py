@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, timezone
+from typing import Any
 
 import pytest
 import time_machine
@@ -11,12 +12,12 @@ from shelters.selectors import shelters_nearest
 from shelters.tests.factories import ShelterFactory, at
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-NIGHT = {"opening_hours": "schedule", "opens_at": time(22), "closes_at": time(6)}
-DAY = {"opening_hours": "schedule", "opens_at": time(10), "closes_at": time(18)}
+NIGHT: dict[str, Any] = {"opening_hours": "schedule", "opens_at": time(22), "closes_at": time(6)}
+DAY: dict[str, Any] = {"opening_hours": "schedule", "opens_at": time(10), "closes_at": time(18)}
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def test_hours_follow_kyiv_clocks_across_daylight_saving_changes(instant: dateti
 def test_the_repeated_hour_of_the_autumn_change_is_read_both_times() -> None:
     first = utc(2024, 10, 27, 0, 30)  # 03:30 EEST
     second = utc(2024, 10, 27, 1, 30)  # 03:30 EET, an hour later
-    night_until_0345 = {"opening_hours": "schedule", "opens_at": time(22), "closes_at": time(3, 45)}
+    night_until_0345: dict[str, Any] = {"opening_hours": "schedule", "opens_at": time(22), "closes_at": time(3, 45)}
 
     assert kyiv_moment(first).time_of_day == kyiv_moment(second).time_of_day == time(3, 30)
     assert is_open_at(**night_until_0345, at=first) and is_open_at(**night_until_0345, at=second)
@@ -84,7 +85,7 @@ def test_always_and_unpublished_hours_count_as_open() -> None:
 
 def test_a_naive_datetime_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        kyiv_moment(datetime(2024, 1, 1, 12, 0))  # noqa: DTZ001
+        kyiv_moment(datetime(2024, 1, 1, 12, 0))
 
 
 def test_offsets_other_than_kyivs_are_converted() -> None:
@@ -102,10 +103,10 @@ def test_walking_minutes(metres: float, minutes: int) -> None:
 
 @pytest.mark.django_db
 def test_open_at_and_pupils_in_the_nearest_search() -> None:
-    school = ShelterFactory(location=at(50.4501, 30.5234), opening_hours="school")
-    night = ShelterFactory(location=at(50.4502, 30.5234), **NIGHT)
-    locked = ShelterFactory(location=at(50.4503, 30.5234), status="locked_reported")
-    unknown = ShelterFactory(location=at(50.4504, 30.5234), opening_hours="unknown")
+    school = ShelterFactory.create(location=at(50.4501, 30.5234), opening_hours="school")
+    night = ShelterFactory.create(location=at(50.4502, 30.5234), **NIGHT)
+    locked = ShelterFactory.create(location=at(50.4503, 30.5234), status="locked_reported")
+    unknown = ShelterFactory.create(location=at(50.4504, 30.5234), opening_hours="unknown")
 
     def ids(**kwargs: object) -> list[int]:
         return [r["id"] for r in shelters_nearest(lat=50.45, lon=30.5234, limit=10, **kwargs)]  # type: ignore[arg-type]
@@ -122,8 +123,8 @@ def test_open_at_and_pupils_in_the_nearest_search() -> None:
 
 @pytest.mark.django_db
 def test_open_now_and_open_at_in_the_api(client: Client) -> None:
-    night = ShelterFactory(location=at(50.4502, 30.5234), **NIGHT)
-    always = ShelterFactory(location=at(50.4510, 30.5234))
+    night = ShelterFactory.create(location=at(50.4502, 30.5234), **NIGHT)
+    always = ShelterFactory.create(location=at(50.4510, 30.5234))
     url = "/api/v1/shelters/nearest?lat=50.45&lon=30.5234"
 
     def ids(query: str) -> list[int]:

@@ -8,7 +8,7 @@ import pytest
 
 from shelters.hours import is_open_at, walking_minutes
 from shelters.models import Shelter
-from shelters.selectors import EARTH_RADIUS_M, shelters_nearest
+from shelters.selectors import EARTH_RADIUS_M, NearestShelter, shelters_nearest
 from shelters.services import shelters_import_file
 from shelters.tests.factories import ShelterFactory, at
 
@@ -64,7 +64,7 @@ def brute_force(
     return [(ident, distance) for distance, ident in candidates[:limit]]
 
 
-def assert_same(found: list[dict], expected: list[tuple[int, float]]) -> None:  # type: ignore[type-arg]
+def assert_same(found: list[NearestShelter], expected: list[tuple[int, float]]) -> None:
     assert [r["id"] for r in found] == [ident for ident, _ in expected]
     for result, (_, distance) in zip(found, expected, strict=True):
         assert abs(result["distance_m"] - distance) < TOLERANCE_M
@@ -124,8 +124,8 @@ def test_the_order_is_true_distance_not_planar_degrees() -> None:
     here = (50.45, 30.52)
     # 1,000 m due east and 1,200 m due north: in planar degrees the northern one looks nearer
     # (0.0108° against 0.0141°), on the ground it is the eastern one.
-    east = ShelterFactory(location=at(here[0], here[1] + 1000 / (111195 * math.cos(math.radians(here[0])))))
-    north = ShelterFactory(location=at(here[0] + 1200 / 111195, here[1]))
+    east = ShelterFactory.create(location=at(here[0], here[1] + 1000 / (111195 * math.cos(math.radians(here[0])))))
+    north = ShelterFactory.create(location=at(here[0] + 1200 / 111195, here[1]))
 
     found = shelters_nearest(lat=here[0], lon=here[1], limit=2)
 
@@ -136,10 +136,10 @@ def test_the_order_is_true_distance_not_planar_degrees() -> None:
 
 
 def test_ties_are_broken_by_id_and_inactive_or_closed_shelters_never_appear() -> None:
-    first = ShelterFactory(location=at(50.45, 30.52))
-    second = ShelterFactory(location=at(50.45, 30.52))
-    ShelterFactory(location=at(50.45, 30.52), is_active=False)
-    ShelterFactory(location=at(50.45, 30.52), status="closed")
+    first = ShelterFactory.create(location=at(50.45, 30.52))
+    second = ShelterFactory.create(location=at(50.45, 30.52))
+    ShelterFactory.create(location=at(50.45, 30.52), is_active=False)
+    ShelterFactory.create(location=at(50.45, 30.52), status="closed")
 
     found = shelters_nearest(lat=50.451, lon=30.52, limit=10)
 
@@ -147,7 +147,7 @@ def test_ties_are_broken_by_id_and_inactive_or_closed_shelters_never_appear() ->
 
 
 def test_a_result_carries_what_a_list_needs() -> None:
-    shelter = ShelterFactory(
+    shelter = ShelterFactory.create(
         location=at(50.4475, 30.5236),
         address_uk="вул. Хрещатик, 22",
         address_en="Khreshchatyk St, 22",
@@ -161,9 +161,11 @@ def test_a_result_carries_what_a_list_needs() -> None:
 
     [result] = shelters_nearest(lat=50.4501, lon=30.5234, limit=1)
 
-    distance = result.pop("distance_m")
+    plain: dict[str, object] = dict(result)
+    distance = result["distance_m"]
+    plain.pop("distance_m")
     assert abs(distance - haversine(50.4501, 30.5234, 50.4475, 30.5236)) < TOLERANCE_M
-    assert result == {
+    assert plain == {
         "id": shelter.id,
         "name": "",
         "name_en": "",
