@@ -30,7 +30,7 @@ def load(*, data_dir: Path, stdout: Any) -> None:
     for relative, source in SEED_FILES:
         path = data_dir / relative
         if not path.is_file():
-            stdout.write(f"  shelters: {path} not found, skipped")
+            stdout.write(f"  shelters: {path} not found, skipped\n")
             continue
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -40,12 +40,12 @@ def load(*, data_dir: Path, stdout: Any) -> None:
             .first()
         )
         if last == digest:
-            stdout.write(f"  shelters: {path.name} unchanged since the last import ({source})")
+            stdout.write(f"  shelters: {path.name} unchanged since the last import ({source})\n")
             continue
         try:
             summary = shelters_import_bytes(data=data, name=path.name, source=source, origin=str(path))
         except (ImportFailed, ImportRefused) as exc:
-            stdout.write(f"  shelters: {path.name} not imported: {exc}")
+            stdout.write(f"  shelters: {path.name} not imported: {exc}\n")
             continue
         for line in summary.summary_lines():
-            stdout.write(f"  shelters: {line}")
+            stdout.write(f"  shelters: {line}\n")

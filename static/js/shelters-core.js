@@ -209,7 +209,7 @@
     if (english && result.address_en && result.address !== result.address_en) {
       item.appendChild(element("p", "shelter-item-original muted", result.address));
     }
-    if (name && name !== address) item.appendChild(element("p", "shelter-item-name", name));
+    if (name && address.indexOf(name) < 0) item.appendChild(element("p", "shelter-item-name", name));
     if (result.distance_m !== undefined) {
       item.appendChild(element("p", "shelter-item-distance",
         distanceText(result.distance_m) + " · " + format(config.strings.walk, { n: result.walk_minutes })));
