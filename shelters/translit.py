@@ -21,6 +21,7 @@ signs do: вулиця → St, проспект → Ave, бульвар → Blvd
 
 from __future__ import annotations
 
+import functools
 import re
 
 _APOSTROPHES = "'’ʼ`´"
@@ -141,6 +142,7 @@ _BUILDING = re.compile(r"^(?:к\.|корп\.|корпус)\s*(.+)$", re.I)
 _JUNCTION = {"перехр.": "junction of", "перехрестя": "junction of", "ріг": "corner of"}
 
 
+@functools.lru_cache(maxsize=8192)
 def _street_en(part: str) -> str:
     """One street: "вул. Антоновича" → "Antonovycha St", "Дніпровська набережна" → "Dniprovska Emb"."""
     words = part.split()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -45,6 +45,7 @@ KYIV_LON = (30.22, 30.84)
 
 _NULLS = frozenset({"<null>", "null", "none", "nan", "-", "—", "–", "n/a"})
 _APOSTROPHES = re.compile(r"['`ʼ´‘]")
+_APOSTROPHE_TABLE = str.maketrans(dict.fromkeys("'`ʼ´‘", "’"))
 _SPACES = re.compile(r"\s+")
 
 
@@ -52,13 +53,14 @@ def text(value: str | None) -> str:
     """A cell's text with spaces tidied; "" for the city's ways of writing "missing"."""
     if not value:
         return ""
-    tidy = _SPACES.sub(" ", value.replace("\u00a0", " ")).strip()
+    # str.split() also splits on non-breaking spaces and line breaks.
+    tidy = " ".join(value.split())
     return "" if tidy.lower() in _NULLS else tidy
 
 
 def _key(value: str) -> str:
     """Vocabulary key: lower case, one space, one apostrophe form."""
-    return _APOSTROPHES.sub("’", text(value).lower())
+    return text(value).lower().translate(_APOSTROPHE_TABLE)
 
 
 # --- vocabularies -------------------------------------------------------------------------------------
@@ -159,7 +161,7 @@ REJECTION_REASONS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class ShelterRecord:
     """A clean row: exactly the fields an import owns on a Shelter."""
 
@@ -418,6 +420,7 @@ class Merge:
 
 @dataclass
 class CleanResult:
+    rows: int
     records: list[ShelterRecord]
     rejections: list[Rejection]
     merges: list[Merge]
@@ -425,15 +428,21 @@ class CleanResult:
 
 
 def clean_rows(
-    rows: Sequence[RawRow], *, file_format: str, progress: Callable[[int, int], None] | None = None
+    rows: Iterable[RawRow],
+    *,
+    file_format: str,
+    expected_rows: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CleanResult:
     """Clean every row; reject duplicates of an id and merge duplicate rows of one building."""
     records: list[ShelterRecord] = []
     rejections: list[Rejection] = []
     first_row: dict[str, int] = {}
-    for index, row in enumerate(rows, start=1):
-        if progress and (index % 1000 == 0 or index == len(rows)):
-            progress(index, len(rows))
+    count = 0
+    for row in rows:
+        count += 1
+        if progress and count % 1000 == 0:
+            progress(count, max(count, expected_rows))
         source_id = text(row.values.get("id"))
         try:
             record = clean_row(row, file_format=file_format)
@@ -452,7 +461,9 @@ def clean_rows(
         for fix in record.fixes:
             label = fix.split(" (", 1)[0]
             fixes[label] = fixes.get(label, 0) + 1
-    return CleanResult(records=kept, rejections=rejections, merges=merges, fixes=fixes)
+    if progress:
+        progress(count, count)
+    return CleanResult(rows=count, records=kept, rejections=rejections, merges=merges, fixes=fixes)
 
 
 def merge_duplicates(records: list[ShelterRecord]) -> tuple[list[ShelterRecord], list[Merge]]:

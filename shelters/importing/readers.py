@@ -17,9 +17,10 @@ Readers only rename columns and keep the text as found; `clean.py` decides what 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class UnreadableFile(ValueError):
     """The file is not a shelter CSV or GeoJSON at all (as opposed to a file with bad rows)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     """One row or feature as found: `number` counts data rows from 1 (the header is not a row)."""
 
@@ -66,16 +67,23 @@ class RawRow:
     # From a GeoJSON geometry: (lon, lat) as given, or a description of what was there instead.
     geometry: tuple[Any, Any] | None = None
     geometry_problem: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class ParsedFile:
+    """A readable file: its format, and its rows, produced lazily and only once.
+
+    Rows are made as they are read, so that a large import never holds every raw row at once.
+    `expected_rows` is for progress bars (a CSV's line count; exact for GeoJSON).
+    """
+
     format: str  # CITY_FORMAT or METRO_FORMAT
     kind: str  # "csv" or "geojson"
-    rows: list[RawRow]
+    rows: Iterator[RawRow]
+    expected_rows: int
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical(header: str) -> str | None:
     key = " ".join(header.replace("\ufeff", "").split()).lower()
     if key in _LOOKUP:
@@ -110,15 +118,28 @@ def _file_format(names: set[str]) -> str:
     return CITY_FORMAT
 
 
-def read_csv(text: str) -> ParsedFile:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+def read_csv(data: bytes) -> ParsedFile:
+    # Decoded as it is read: a decoded copy of a 35 MB file would double the peak memory.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(stream)
+    try:
+        fieldnames = reader.fieldnames
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UnreadableFile(f"the CSV file is not UTF-8 text: {exc}") from None
+    if not fieldnames:
         raise UnreadableFile("the CSV file is empty")
-    names = {canonical(h) for h in reader.fieldnames} - {None}
+    names = {name for name in (canonical(header) for header in fieldnames) if name}
     if not names & {"address", "name"}:
-        raise UnreadableFile(f"no address or name column among {', '.join(reader.fieldnames)}")
-    rows = [RawRow(number=index, values=_rename(row)) for index, row in enumerate(reader, start=1)]
-    return ParsedFile(format=_file_format({n for n in names if n}), kind="csv", rows=rows)
+        raise UnreadableFile(f"no address or name column among {', '.join(fieldnames)}")
+
+    def rows() -> Iterator[RawRow]:
+        try:
+            for index, row in enumerate(reader, start=1):
+                yield RawRow(number=index, values=_rename(row))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UnreadableFile(f"the CSV file is broken after row {reader.line_num}: {exc}") from None
+
+    return ParsedFile(format=_file_format(names), kind="csv", rows=rows(), expected_rows=max(data.count(b"\n") - 1, 1))
 
 
 def _geometry(feature: dict[str, Any]) -> tuple[tuple[Any, Any] | None, str]:
@@ -145,20 +166,26 @@ def read_geojson(data: bytes) -> ParsedFile:
         raise UnreadableFile(f"not valid JSON: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("features"), list):
         raise UnreadableFile("not a GeoJSON FeatureCollection")
-    rows: list[RawRow] = []
+    features: list[Any] = document["features"]
     names: set[str] = set()
-    for index, feature in enumerate(document["features"], start=1):
-        if not isinstance(feature, dict):
-            rows.append(RawRow(number=index, values={}, geometry_problem="the feature is not an object"))
-            continue
-        properties = feature.get("properties") or {}
-        values = _rename(properties if isinstance(properties, dict) else {})
-        if not values.get("id") and feature.get("id") is not None:
-            values["id"] = _text(feature["id"])
-        names.update(values)
-        point, problem = _geometry(feature)
-        rows.append(RawRow(number=index, values=values, geometry=point, geometry_problem=problem))
-    return ParsedFile(format=_file_format(names), kind="geojson", rows=rows)
+    for feature in features:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if isinstance(properties, dict):
+            names.update(name for name in (canonical(str(key)) for key in properties) if name)
+
+    def rows() -> Iterator[RawRow]:
+        for index, feature in enumerate(features, start=1):
+            if not isinstance(feature, dict):
+                yield RawRow(number=index, values={}, geometry_problem="the feature is not an object")
+                continue
+            properties = feature.get("properties") or {}
+            values = _rename(properties if isinstance(properties, dict) else {})
+            if not values.get("id") and feature.get("id") is not None:
+                values["id"] = _text(feature["id"])
+            point, problem = _geometry(feature)
+            yield RawRow(number=index, values=values, geometry=point, geometry_problem=problem)
+
+    return ParsedFile(format=_file_format(names), kind="geojson", rows=rows(), expected_rows=len(features))
 
 
 def read_bytes(data: bytes, *, name: str = "") -> ParsedFile:
@@ -166,17 +193,8 @@ def read_bytes(data: bytes, *, name: str = "") -> ParsedFile:
     suffix = Path(name.split("?", 1)[0]).suffix.lower()
     if suffix in (".geojson", ".json") or (suffix != ".csv" and data.lstrip()[:1] == b"{"):
         return read_geojson(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"the CSV file is not UTF-8: {exc}") from None
-    return read_csv(text)
+    return read_csv(data)
 
 
 def read_path(path: Path) -> ParsedFile:
     return read_bytes(path.read_bytes(), name=path.name)
-
-
-def iter_values(parsed: ParsedFile) -> Iterator[dict[str, str]]:
-    for row in parsed.rows:
-        yield row.values

@@ -303,7 +303,7 @@ def test_the_metro_file_is_recognised_by_its_columns() -> None:
         (b"colour,size\nred,1\n", "x.csv", "no address or name column among colour, size"),
         (b"{not json", "x.geojson", "not valid JSON"),
         (b'{"type": "Feature"}', "x.geojson", "not a GeoJSON FeatureCollection"),
-        (b"\xff\xfe\x00", "x.csv", "the CSV file is not UTF-8"),
+        (b"\xff\xfe\x00", "x.csv", "the CSV file is not UTF-8 text"),
     ],
 )
 def test_a_file_that_is_not_a_shelter_list_is_refused_as_a_whole(data: bytes, name: str, message: str) -> None:

@@ -290,3 +290,14 @@ def test_an_import_is_logged_with_its_report() -> None:
     assert log.rejected_by_reason == {"no_coordinates": 1}
     assert log.report == "row 2 (k-2): no coordinates"
     assert log.started_at <= log.finished_at <= timezone.now()
+
+
+def test_a_file_broken_in_the_middle_changes_nothing() -> None:
+    # Past the reader's first 8 KB chunk, so that the header reads fine and a later row does not.
+    good = city_csv(*[row(f"k-{n}", address=f"вул. Інша, {n}") for n in range(100)])
+    broken = good + b'"k-x","\xff\xfe broken"\n'
+
+    with pytest.raises(ImportFailed, match=r"broken\.csv: the CSV file is broken after row"):
+        shelters_import_bytes(data=broken, name="broken.csv", source="kmda")
+    assert Shelter.objects.count() == 0
+    assert ShelterImport.objects.count() == 0

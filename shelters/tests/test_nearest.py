@@ -5,10 +5,11 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from shelters.hours import is_open_at, walking_minutes
 from shelters.models import Shelter
-from shelters.selectors import EARTH_RADIUS_M, NearestShelter, shelters_nearest
+from shelters.selectors import _NEAREST_SQL, EARTH_RADIUS_M, NearestShelter, shelters_nearest
 from shelters.services import shelters_import_file
 from shelters.tests.factories import ShelterFactory, at
 
@@ -133,6 +134,33 @@ def test_the_order_is_true_distance_not_planar_degrees() -> None:
     assert round(found[0]["distance_m"]) == 1000
     assert round(found[1]["distance_m"]) == 1200
     assert [r["walk_minutes"] for r in found] == [18, 21]  # 1,000 m × 1.3 / 75 m/min = 17.3 → 18
+
+
+def test_many_shelters_at_one_point_are_ordered_by_id_even_beyond_the_fetch_margin() -> None:
+    # 30 shelters at one point: more than limit + TIE_MARGIN rows tie, so the search must fetch more.
+    tied = [ShelterFactory.create(location=at(50.45, 30.52)) for _ in range(30)]
+    nearer = ShelterFactory.create(location=at(50.4505, 30.52))
+    ids = [s.id for s in tied]
+    # Created in id order, then shuffled in the table by updates, so that physical order is no help.
+    Shelter.objects.filter(id__in=ids[::2]).update(access_notes="moved")
+
+    found = shelters_nearest(lat=50.451, lon=30.52, limit=13)
+
+    assert [r["id"] for r in found] == [nearer.id, *ids[:12]]
+
+
+def test_the_search_uses_the_geography_index() -> None:
+    ShelterFactory.create_batch(50)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE shelters_shelter")
+        cursor.execute(
+            "EXPLAIN " + _NEAREST_SQL.format(filters="AND opening_hours <> 'school'"),
+            {"lat": 50.45, "lon": 30.52, "fetch": 13},
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using shelter_location_geog_gist" in plan
+    assert "Order By: ((location)::geography(Point,4326) <->" in plan
 
 
 def test_ties_are_broken_by_id_and_inactive_or_closed_shelters_never_appear() -> None:
