@@ -29,7 +29,7 @@ import psycopg
 
 from bench.http import ROOT, gunicorn, wrk
 from kyivguide.env import database_url, parse_database_url
-from shelters.importing.clean import KYIV_LAT, KYIV_LON
+from shelters.importing.fields import KYIV_LAT, KYIV_LON
 
 ROWS = 100_000
 CONNECTIONS = 16

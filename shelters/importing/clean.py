@@ -28,111 +28,30 @@ stated). "з пандусом" (with a ramp) in the kind means wheelchair access
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
 
+from shelters.importing.fields import (
+    DISTRICTS,
+    OWNERSHIPS,
+    Rejected,
+    apostrophes,
+    capitalised,
+    clean_address,
+    clean_coordinates,
+    clean_hours,
+    clean_kind,
+    clean_protection,
+    join,
+    ramp_value,
+    text,
+    vocabulary_key,
+)
 from shelters.importing.phones import looks_like_phone
 from shelters.importing.readers import METRO_FORMAT, RawRow
 from shelters.translit import address_en, transliterate
-
-# Kyiv's extent (the OSM city boundary: lat 50.2132–50.5908, lon 30.2364–30.8277) plus about 1 km.
-KYIV_LAT = (50.20, 50.60)
-KYIV_LON = (30.22, 30.84)
-
-_NULLS = frozenset({"<null>", "null", "none", "nan", "-", "—", "–", "n/a"})
-_APOSTROPHES = re.compile(r"['`ʼ´‘]")
-_APOSTROPHE_TABLE = str.maketrans(dict.fromkeys("'`ʼ´‘", "’"))
-_SPACES = re.compile(r"\s+")
-
-
-def text(value: str | None) -> str:
-    """A cell's text with spaces tidied; "" for the city's ways of writing "missing"."""
-    if not value:
-        return ""
-    # str.split() also splits on non-breaking spaces and line breaks.
-    tidy = " ".join(value.split())
-    return "" if tidy.lower() in _NULLS else tidy
-
-
-def _key(value: str) -> str:
-    """Vocabulary key: lower case, one space, one apostrophe form."""
-    return text(value).lower().translate(_APOSTROPHE_TABLE)
-
-
-# --- vocabularies -------------------------------------------------------------------------------------
-
-KINDS: dict[str, str] = {
-    "підвал": "basement",
-    "підвальне приміщення": "basement",
-    "цокольний поверх": "semi_basement",
-    "цокольне приміщення": "semi_basement",
-    "підземний паркінг": "underground_parking",
-    "підземний перехід": "underpass",
-    "станція метро": "metro",
-    "станція метрополітену": "metro",
-    "вхід в станцію метро": "metro",
-    "вхід до станції метро": "metro",
-    "інше": "other",
-    "перший поверх": "other",
-    "укриття": "other",
-}
-PROTECTIONS: dict[str, str] = {
-    "найпростіші укриття": "simplest",
-    "найпростіші": "simplest",
-    "найпростіше укриття": "simplest",
-    "подвійного призначення": "dual_purpose",
-    "споруди подвійного призначення": "dual_purpose",
-    "споруда подвійного призначення": "dual_purpose",
-    "сховище": "shelter",
-    "укриття": "shelter",
-    "протирадіаційне укриття": "anti_radiation",
-    "пру": "anti_radiation",
-    # A metro entrance written in the type column says nothing about the protection class.
-    "вхід в станцію метро": "",
-    "": "",
-}
-RAMP_PRESENT = frozenset({"в наявності", "наявний", "наявне", "наявна", "обладнано", "є", "так"})
-RAMP_ABSENT = frozenset({"відсутній", "відсутнє", "відсутня", "відсутні", "немає", "ні"})
-DISTRICTS: dict[str, str] = {
-    "голосіївський": "holosiivskyi",
-    "дарницький": "darnytskyi",
-    "деснянський": "desnianskyi",
-    "дніпровський": "dniprovskyi",
-    "оболонський": "obolonskyi",
-    "печерський": "pecherskyi",
-    "подільський": "podilskyi",
-    "святошинський": "sviatoshynskyi",
-    "солом’янський": "solomianskyi",
-    "шевченківський": "shevchenkivskyi",
-}
-OWNERSHIPS: dict[str, str] = {
-    "комунальна": "communal",
-    "державна": "state",
-    "приватна": "private",
-    "інша": "other",
-}
-# The city's address spellings of street types → the form used on Kyiv's address plates.
-_STREET_TYPE_SPELLINGS = [
-    (re.compile(r"(?<![\w-])б-р\.?(?=\s)", re.I), "бульв."),
-    (re.compile(r"(?<![\w-])бульвар(?=\s)"), "бульв."),
-    (re.compile(r"(?<![\w-])(?:пр-т|просп-т|прсп)\.?(?=\s)", re.I), "просп."),
-    (re.compile(r"^вул,\s*"), "вул. "),
-    (re.compile(r"(?<![\w-])(вул|просп|пров|бульв)(?=\s)"), r"\1."),
-    (re.compile(r"(?<![\w-])пр\.(?=\s)"), "просп."),
-    (re.compile(r"(?<![\w-])проспект(?=\s)"), "просп."),
-    (re.compile(r"(?<![\w-])вулиця(?=\s)"), "вул."),
-    (re.compile(r"(?<![\w-])провулок(?=\s)"), "пров."),
-    (re.compile(r"(?<![\w-])(вул|просп|пров|бульв|пл)\.(?=\S)"), r"\1. "),
-]
-_CITY_PREFIX = re.compile(r"^(?:м\.\s*київ|київ|м\.\s*київ\s*-)\s*,?\s*", re.I)
-_SCHEDULE = re.compile(r"з\s*(\d{1,2})[:.](\d{2})\s*(?:год\.?\s*)?до\s*(\d{1,2})[:.](\d{2})", re.I)
-_RAMP_IN_KIND = re.compile(r"\s+з\s+пандусом\b")
-_EDUCATION_SUFFIX = re.compile(r"\s+оз$")
-
 
 # --- records and rejections ---------------------------------------------------------------------------
 
@@ -209,125 +128,8 @@ class ShelterRecord:
         ]
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
-    def building_key(self) -> tuple[float, float, str, str]:
-        return (self.lat, self.lon, _key(self.address_uk).replace(" ", ""), self.kind)
-
-
-class Rejected(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-# --- field cleaners -----------------------------------------------------------------------------------
-
-
-def clean_address(value: str) -> str:
-    address = _APOSTROPHES.sub("’", text(value))
-    address = _CITY_PREFIX.sub("", address)
-    for pattern, replacement in _STREET_TYPE_SPELLINGS:
-        address = pattern.sub(replacement, address)
-    address = re.sub(r"\s*,\s*", ", ", address).strip(" ,")
-    return _SPACES.sub(" ", address)
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a coordinate")
-    if isinstance(value, int | float):
-        return float(value)
-    return float(str(value).strip().replace(",", "."))
-
-
-def _inside_kyiv(lat: float, lon: float) -> bool:
-    return KYIV_LAT[0] <= lat <= KYIV_LAT[1] and KYIV_LON[0] <= lon <= KYIV_LON[1]
-
-
-def clean_coordinates(row: RawRow) -> tuple[float, float, list[str]]:
-    """(lat, lon, fixes) from the row's geometry or columns; Rejected when there is no usable location."""
-    if row.geometry_problem:
-        raise Rejected("bad_coordinates", f"unusable geometry: {row.geometry_problem}")
-    if row.geometry is not None:
-        raw_lon, raw_lat = row.geometry
-    else:
-        raw_lat, raw_lon = text(row.values.get("lat")), text(row.values.get("lon"))
-        if not raw_lat and not raw_lon:
-            pair = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)", text(row.values.get("coord_text")))
-            if pair is None:
-                raise Rejected("no_coordinates", "no coordinates")
-            raw_lat, raw_lon = pair.group(1), pair.group(2)
-    if raw_lat in ("", None) or raw_lon in ("", None):
-        raise Rejected("no_coordinates", "no coordinates")
-    try:
-        lat, lon = _number(raw_lat), _number(raw_lon)
-    except (TypeError, ValueError):
-        raise Rejected("bad_coordinates", f"unparseable coordinates lat={raw_lat!r} lon={raw_lon!r}") from None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        raise Rejected("bad_coordinates", f"unparseable coordinates lat={raw_lat!r} lon={raw_lon!r}")
-    if lat == 0 and lon == 0:
-        raise Rejected("no_coordinates", "no coordinates (0, 0)")
-    if _inside_kyiv(lat, lon):
-        return lat, lon, []
-    if _inside_kyiv(lon, lat):
-        return lon, lat, [f"swapped coordinates ({lat}, {lon}) → ({lon}, {lat})"]
-    raise Rejected("outside_kyiv", f"coordinates lat={lat} lon={lon} are outside Kyiv")
-
-
-def clean_kind(value: str) -> tuple[str, bool]:
-    """(kind, has a ramp) from the city's "Вид укриття"; Rejected for a value we do not know."""
-    key = _key(value)
-    ramp = bool(_RAMP_IN_KIND.search(key))
-    key = _EDUCATION_SUFFIX.sub("", _RAMP_IN_KIND.sub("", key))
-    if key not in KINDS:
-        raise Rejected("unknown_kind", f"unknown kind {text(value)!r}" if text(value) else "no kind")
-    return KINDS[key], ramp
-
-
-def clean_protection(value: str) -> str:
-    key = _key(value)
-    if key not in PROTECTIONS:
-        raise Rejected("unknown_type", f"unknown shelter type {text(value)!r}")
-    return PROTECTIONS[key]
-
-
-def clean_hours(value: str) -> tuple[str, time | None, time | None]:
-    """(opening_hours, opens_at, closes_at) from "Режим роботи"."""
-    key = _key(value)
-    if not key:
-        return "unknown", None, None
-    if key.startswith("цілодобово") or key in {"24/7", "24 години"}:
-        return "always", None, None
-    if "навчального дня" in key or "освітнього процесу" in key:
-        return "school", None, None
-    schedule = _SCHEDULE.search(key)
-    if schedule:
-        h1, m1, h2, m2 = (int(g) for g in schedule.groups())
-        if h1 < 24 and h2 <= 24 and m1 < 60 and m2 < 60:
-            return "schedule", time(h1, m1), time(0, 0) if h2 == 24 else time(h2, m2)
-    return "unknown", None, None
-
-
-def _ramp(value: str) -> bool | None:
-    key = _key(value)
-    if key in RAMP_PRESENT:
-        return True
-    if key in RAMP_ABSENT:
-        return False
-    return None
-
-
-def _capitalised(value: str) -> str:
-    tidy = text(value)
-    return tidy[:1].upper() + tidy[1:]
-
-
-def _join(*values: str) -> str:
-    seen: list[str] = []
-    for value in values:
-        if value and value not in seen:
-            seen.append(value)
-    return "; ".join(seen)
+    def buildingkey(self) -> tuple[float, float, str, str]:
+        return (self.lat, self.lon, vocabulary_key(self.address_uk).replace(" ", ""), self.kind)
 
 
 # --- rows ---------------------------------------------------------------------------------------------
@@ -336,7 +138,7 @@ def _join(*values: str) -> str:
 def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
     """One raw row → a record, or Rejected with the reason."""
     values = row.values
-    name_uk = _APOSTROPHES.sub("’", text(values.get("name")))
+    name_uk = apostrophes(text(values.get("name")))
     # The location is checked first: a row without one is rejected for that, whatever else it lacks.
     if file_format == METRO_FORMAT:
         if not name_uk:
@@ -359,19 +161,19 @@ def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
     phone = text(values.get("phone"))
     ramp_text = text(values.get("ramp"))
     if ramp_text and looks_like_phone(ramp_text):
-        phone = _join(phone, ramp_text)
+        phone = join(phone, ramp_text)
         ramp_text = ""
         fixes.append("phone moved from the ramp column")
-    owner = _APOSTROPHES.sub("’", text(values.get("owner")))
-    ownership = OWNERSHIPS.get(_key(values.get("ownership", "")), "")
+    owner = apostrophes(text(values.get("owner")))
+    ownership = OWNERSHIPS.get(vocabulary_key(values.get("ownership", "")), "")
     if owner and looks_like_phone(owner):
-        phone, owner = _join(phone, owner), ""
+        phone, owner = join(phone, owner), ""
         fixes.append("phone moved from the owner column")
-    elif _key(owner) in OWNERSHIPS:
-        ownership, owner = ownership or OWNERSHIPS[_key(owner)], ""
+    elif vocabulary_key(owner) in OWNERSHIPS:
+        ownership, owner = ownership or OWNERSHIPS[vocabulary_key(owner)], ""
         fixes.append("ownership moved from the owner column")
 
-    ramp = _ramp(ramp_text)
+    ramp = ramp_value(ramp_text)
     # Either source of "has a ramp" is enough; a kind "з пандусом" whose ramp column says
     # "absent" contradicts itself, and a wheelchair user must not be sent there on a guess.
     accessible = None if ramp_in_kind and ramp is False else (True if ramp_in_kind else ramp)
@@ -381,8 +183,8 @@ def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
         # The metro lets everyone in around the clock while an alert is on.
         hours = "always"
 
-    district = DISTRICTS.get(_key(values.get("district", ""))) or DISTRICTS.get(
-        _key(values.get("district_by_polygon", "")), ""
+    district = DISTRICTS.get(vocabulary_key(values.get("district", ""))) or DISTRICTS.get(
+        vocabulary_key(values.get("district_by_polygon", "")), ""
     )
     return ShelterRecord(
         number=row.number,
@@ -403,7 +205,7 @@ def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
         keys_phone=phone,
         owner=owner,
         ownership=ownership,
-        building_type=_capitalised(values.get("building_type", "")),
+        building_type=capitalised(values.get("building_type", "")),
         fixes=fixes,
     )
 
@@ -477,14 +279,14 @@ def merge_duplicates(records: list[ShelterRecord]) -> tuple[list[ShelterRecord],
     kept: list[ShelterRecord] = []
     merges: list[Merge] = []
     for record in records:
-        key = record.building_key()
+        key = record.buildingkey()
         first = by_key.get(key)
         if first is None:
             by_key[key] = record
             kept.append(record)
             continue
-        first.owner = _join(first.owner, record.owner)
-        first.keys_phone = _join(first.keys_phone, record.keys_phone)
+        first.owner = join(first.owner, record.owner)
+        first.keys_phone = join(first.keys_phone, record.keys_phone)
         first.ownership = first.ownership or record.ownership
         if first.wheelchair_accessible is None:
             first.wheelchair_accessible = record.wheelchair_accessible

@@ -1,4 +1,5 @@
-"""Writes of the shelters app: imports (imports.py) and the catalogue version / staff decisions (catalogue.py)."""
+"""Writes of the shelters app: imports (imports.py, remote.py), the catalogue version and staff decisions
+(catalogue.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from shelters.services.imports import (
     shelters_import,
     shelters_import_bytes,
     shelters_import_file,
-    shelters_import_from_url,
 )
+from shelters.services.remote import shelters_import_from_url
 
 __all__ = [
     "DEFAULT_CITY_SOURCE",

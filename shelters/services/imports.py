@@ -21,8 +21,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -60,8 +58,6 @@ IMPORT_FIELDS = [
 BATCH_SIZE = 2000
 DEFAULT_CITY_SOURCE = "kmda"
 DEFAULT_METRO_SOURCE = "osm_metro"
-# A download larger than this is not the city's shelter list (the 2022 GeoJSON is 2.5 MB).
-MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -250,7 +246,7 @@ def _write(plan: _Plan, *, source: str, progress: Progress | None) -> None:
         progress("writing", total, total)
 
 
-def _log(summary: ImportSummary, *, sha256: str, started_at: datetime) -> None:
+def log_import(summary: ImportSummary, *, sha256: str, started_at: datetime) -> None:
     ShelterImport.objects.create(
         source=summary.source,
         origin=summary.origin[:1000],
@@ -316,10 +312,10 @@ def shelters_import(
             if dry_run:
                 transaction.set_rollback(True)
             else:
-                _log(summary, sha256=sha256, started_at=started_at)
+                log_import(summary, sha256=sha256, started_at=started_at)
     except ImportRefused:
         if not dry_run:
-            _log(summary, sha256=sha256, started_at=started_at)
+            log_import(summary, sha256=sha256, started_at=started_at)
         logger.warning("shelter import refused: %s", summary.message)
         raise
     logger.info("shelter import %s: %s", source, summary.as_dict())
@@ -367,39 +363,3 @@ def shelters_import_file(
     return shelters_import_bytes(
         data=data, name=path.name, source=source, origin=str(path), dry_run=dry_run, force=force, progress=progress
     )
-
-
-def _record_failure(*, source: str, origin: str, message: str, started_at: datetime) -> ImportSummary:
-    summary = ImportSummary(source=source, origin=origin, outcome=ShelterImport.Outcome.FAILED, message=message)
-    _log(summary, sha256="", started_at=started_at)
-    logger.error("shelter import from %s failed, the last good data stays: %s", origin, message)
-    return summary
-
-
-def _download(url: str, *, timeout: float) -> bytes:
-    with requests.get(url, timeout=timeout, stream=True, headers={"Accept": "application/geo+json, */*"}) as response:
-        response.raise_for_status()
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > MAX_DOWNLOAD_BYTES:
-                raise ImportFailed(f"the download is larger than {MAX_DOWNLOAD_BYTES} bytes")
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def shelters_import_from_url(*, url: str, source: str, timeout: float | None = None) -> ImportSummary:
-    """The periodic import: download, then import with the usual rules (never forced).
-
-    A failed download, an unreadable document or a refused import changes no shelter: the last good
-    data stays, the failure is logged and recorded as a ShelterImport.
-    """
-    started_at = timezone.now()
-    try:
-        data = _download(url, timeout=timeout or settings.SHELTERS_DOWNLOAD_TIMEOUT_S)
-        return shelters_import_bytes(data=data, name=url, source=source, origin=url)
-    except ImportRefused as refused:
-        return refused.summary
-    except (requests.RequestException, ImportFailed) as exc:
-        return _record_failure(source=source, origin=url, message=str(exc), started_at=started_at)

@@ -5,7 +5,8 @@ from datetime import time
 import orjson
 import pytest
 
-from shelters.importing.clean import CleanResult, clean_address, clean_hours, clean_rows
+from shelters.importing.clean import CleanResult, clean_rows
+from shelters.importing.fields import clean_address, clean_hours
 from shelters.importing.phones import phone_numbers
 from shelters.importing.readers import CITY_FORMAT, METRO_FORMAT, UnreadableFile, read_bytes
 

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, wait_until
+from kyivguide.tests.test_settings import run_manage
 from shelters.models import Shelter, ShelterImport
 from shelters.schedule import IMPORT_TASK, beat_schedule
 from shelters.selectors import shelters_catalogue_version
@@ -154,16 +155,7 @@ def test_settings_schedule_the_import_from_the_environment(env: dict[str, str], 
 
 
 def test_a_bad_source_url_stops_start_up_with_one_line() -> None:
-    env = {**os.environ, "SHELTERS_SOURCE_URL": "ftp://example.test/layer"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_manage({"SHELTERS_SOURCE_URL": "ftp://example.test/layer"})
 
     assert result.returncode == 2
     assert result.stderr.strip() == (
