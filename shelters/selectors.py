@@ -77,6 +77,22 @@ AND (opening_hours IN ('always', 'unknown')
 """
 
 
+def _nearest_rows(sql: str, params: dict[str, Any], limit: int) -> list[tuple[Any, ...]]:
+    """Rows sorted by (distance, id), exact for the first `limit` (see the module docstring)."""
+    connection.ensure_connection()
+    # A server-side prepared statement (one per filter combination and connection): PostgreSQL then
+    # neither parses nor plans the query on each call.
+    with psycopg.Cursor(connection.connection) as cursor:
+        while True:
+            cursor.execute(sql, params, prepare=True)
+            rows = sorted(cursor.fetchall(), key=lambda row: (row[15], row[0]))
+            # Exact unless the farthest row fetched ties with the last one kept: then a shelter with
+            # a smaller id at that same distance may not have been fetched yet.
+            if len(rows) < params["fetch"] or rows[-1][15] > rows[limit - 1][15]:
+                return rows
+            params["fetch"] *= 4
+
+
 def shelters_nearest(
     *,
     lat: float,
@@ -108,20 +124,15 @@ def shelters_nearest(
         params["t"] = moment.time_of_day
         params["school_open"] = moment.school_open
     sql = _NEAREST_SQL.format(filters=" ".join(filters))
-    # A server-side prepared statement (one per filter combination and connection): PostgreSQL then
-    # neither parses nor plans the query on each call, a quarter of its work for this query.
-    # Django's own cursor() would do these two: drop a dead persistent connection, then connect.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        while True:
-            cursor.execute(sql, params, prepare=True)
-            rows = sorted(cursor.fetchall(), key=lambda row: (row[15], row[0]))
-            # Exact unless the farthest row fetched ties with the last one kept: then a shelter with
-            # a smaller id at that same distance may not have been fetched yet.
-            if len(rows) < params["fetch"] or rows[-1][15] > rows[limit - 1][15]:
-                break
-            params["fetch"] *= 4
+    try:
+        rows = _nearest_rows(sql, params, limit)
+    except psycopg.OperationalError:
+        # The persistent connection died (a database restart): one retry on a new connection, in
+        # place of the health-check round trip Django's cursor() would make on every request.
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        rows = _nearest_rows(sql, params, limit)
     return [
         {
             "id": row[0],

@@ -4,6 +4,7 @@ import math
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -209,3 +210,17 @@ def test_a_result_carries_what_a_list_needs() -> None:
         "lon": 30.5236,
         "walk_minutes": 6,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_database_connection_is_replaced_once() -> None:
+    shelter = ShelterFactory.create(location=at(50.45, 30.52))
+    assert [r["id"] for r in shelters_nearest(lat=50.45, lon=30.52, limit=1)] == [shelter.id]
+    backend = connection.connection.info.backend_pid
+    with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    found = shelters_nearest(lat=50.45, lon=30.52, limit=1)
+
+    assert [r["id"] for r in found] == [shelter.id]
+    assert connection.connection.info.backend_pid != backend
