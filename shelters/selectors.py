@@ -64,6 +64,7 @@ LIMIT %(fetch)s
 """  # noqa: S608
 # Rows fetched beyond `limit`, so that ties at the cut can be ordered by id without a second query.
 TIE_MARGIN = 8
+_ONLY_WHEN_ASKED = 2**31
 
 # A shelter open at a moment, given the moment's Kyiv wall-clock time %(t)s and whether school is on.
 # Mirrors hours.is_open_at; reported-locked shelters are left out of "open" answers.
@@ -80,9 +81,17 @@ AND (opening_hours IN ('always', 'unknown')
 def _nearest_rows(sql: str, params: dict[str, Any], limit: int) -> list[tuple[Any, ...]]:
     """Rows sorted by (distance, id), exact for the first `limit` (see the module docstring)."""
     connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's statement preparation off (its client-side cursors cannot use it).
+        # A threshold no query reaches lets this explicit `prepare=True` work and prepares nothing else;
+        # and the one plan (an index scan ordered by distance to the parameter) is the same for every
+        # point, so PostgreSQL may skip planning (plan_cache_mode concerns prepared statements only).
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
+        raw.execute("SET plan_cache_mode = force_generic_plan")
     # A server-side prepared statement (one per filter combination and connection): PostgreSQL then
     # neither parses nor plans the query on each call.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(raw) as cursor:
         while True:
             cursor.execute(sql, params, prepare=True)
             rows = sorted(cursor.fetchall(), key=lambda row: (row[15], row[0]))
