@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -167,8 +168,7 @@ class SheltersNearestApi(APIView):
         data = params.validated_data
         open_at = timezone.now() if data["open_now"] else data.get("open_at")
         results = shelters_nearest(
-            lat=data["lat"],
-            lon=data["lon"],
+            point=Point(data["lon"], data["lat"], srid=4326),
             limit=data["limit"],
             accessible=data["accessible"],
             open_at=open_at,

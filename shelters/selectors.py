@@ -24,7 +24,7 @@ from typing import Any, TypedDict
 
 import orjson
 import psycopg
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, Q
 
@@ -104,22 +104,21 @@ def _nearest_rows(sql: str, params: dict[str, Any], limit: int) -> list[tuple[An
 
 def shelters_nearest(
     *,
-    lat: float,
-    lon: float,
+    point: Point,
     limit: int,
     accessible: bool = False,
     open_at: datetime | None = None,
     kinds: Sequence[str] | None = None,
     pupils: bool = False,
 ) -> list[NearestShelter]:
-    """The `limit` nearest listed shelters to (lat, lon), nearest first.
+    """The `limit` nearest listed shelters to `point` (WGS84: x = longitude, y = latitude), nearest first.
 
     Never closed ones; pupils-only school shelters only when `pupils`; with `open_at` only shelters
     open at that instant in Kyiv time (see hours.py); with `accessible` only wheelchair-accessible
     ones; with `kinds` only those kinds of place.
     """
     filters: list[str] = []
-    params: dict[str, Any] = {"lat": lat, "lon": lon, "fetch": limit + TIE_MARGIN}
+    params: dict[str, Any] = {"lat": float(point.y), "lon": float(point.x), "fetch": limit + TIE_MARGIN}
     if not pupils:
         filters.append("AND opening_hours <> 'school'")
     if accessible:

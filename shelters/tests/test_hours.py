@@ -109,7 +109,7 @@ def test_open_at_and_pupils_in_the_nearest_search() -> None:
     unknown = ShelterFactory.create(location=at(50.4504, 30.5234), opening_hours="unknown")
 
     def ids(**kwargs: object) -> list[int]:
-        return [r["id"] for r in shelters_nearest(lat=50.45, lon=30.5234, limit=10, **kwargs)]  # type: ignore[arg-type]
+        return [r["id"] for r in shelters_nearest(point=at(50.45, 30.5234), limit=10, **kwargs)]  # type: ignore[arg-type]
 
     tuesday_1am = utc(2024, 6, 10, 22, 0)
     tuesday_10am = utc(2024, 6, 11, 7, 0)

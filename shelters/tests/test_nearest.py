@@ -101,23 +101,23 @@ def test_nearest_equals_a_brute_force_haversine_on_the_real_city(seed_data_dir: 
     every = list(Shelter.objects.all())
 
     for lat, lon in POINTS:
-        assert_same(shelters_nearest(lat=lat, lon=lon, limit=50), brute_force(lat, lon, 50, shelters=every))
-        assert_same(shelters_nearest(lat=lat, lon=lon, limit=3), brute_force(lat, lon, 3, shelters=every))
+        assert_same(shelters_nearest(point=at(lat, lon), limit=50), brute_force(lat, lon, 50, shelters=every))
+        assert_same(shelters_nearest(point=at(lat, lon), limit=3), brute_force(lat, lon, 3, shelters=every))
         assert_same(
-            shelters_nearest(lat=lat, lon=lon, limit=10, accessible=True),
+            shelters_nearest(point=at(lat, lon), limit=10, accessible=True),
             brute_force(lat, lon, 10, accessible=True, shelters=every),
         )
         assert_same(
-            shelters_nearest(lat=lat, lon=lon, limit=10, kinds=["metro", "underpass"]),
+            shelters_nearest(point=at(lat, lon), limit=10, kinds=["metro", "underpass"]),
             brute_force(lat, lon, 10, kinds=["metro", "underpass"], shelters=every),
         )
         for moment in (saturday_noon, monday_night):
             assert_same(
-                shelters_nearest(lat=lat, lon=lon, limit=20, open_at=moment),
+                shelters_nearest(point=at(lat, lon), limit=20, open_at=moment),
                 brute_force(lat, lon, 20, open_at=moment, shelters=every),
             )
             assert_same(
-                shelters_nearest(lat=lat, lon=lon, limit=20, open_at=moment, pupils=True),
+                shelters_nearest(point=at(lat, lon), limit=20, open_at=moment, pupils=True),
                 brute_force(lat, lon, 20, open_at=moment, pupils=True, shelters=every),
             )
 
@@ -129,7 +129,7 @@ def test_the_order_is_true_distance_not_planar_degrees() -> None:
     east = ShelterFactory.create(location=at(here[0], here[1] + 1000 / (111195 * math.cos(math.radians(here[0])))))
     north = ShelterFactory.create(location=at(here[0] + 1200 / 111195, here[1]))
 
-    found = shelters_nearest(lat=here[0], lon=here[1], limit=2)
+    found = shelters_nearest(point=at(here[0], here[1]), limit=2)
 
     assert [r["id"] for r in found] == [east.id, north.id]
     assert round(found[0]["distance_m"]) == 1000
@@ -145,7 +145,7 @@ def test_many_shelters_at_one_point_are_ordered_by_id_even_beyond_the_fetch_marg
     # Created in id order, then shuffled in the table by updates, so that physical order is no help.
     Shelter.objects.filter(id__in=ids[::2]).update(access_notes="moved")
 
-    found = shelters_nearest(lat=50.451, lon=30.52, limit=13)
+    found = shelters_nearest(point=at(50.451, 30.52), limit=13)
 
     assert [r["id"] for r in found] == [nearer.id, *ids[:12]]
 
@@ -170,7 +170,7 @@ def test_ties_are_broken_by_id_and_inactive_or_closed_shelters_never_appear() ->
     ShelterFactory.create(location=at(50.45, 30.52), is_active=False)
     ShelterFactory.create(location=at(50.45, 30.52), status="closed")
 
-    found = shelters_nearest(lat=50.451, lon=30.52, limit=10)
+    found = shelters_nearest(point=at(50.451, 30.52), limit=10)
 
     assert [r["id"] for r in found] == [first.id, second.id]
 
@@ -188,7 +188,7 @@ def test_a_result_carries_what_a_list_needs() -> None:
         closes_at=time(23, 30),
     )
 
-    [result] = shelters_nearest(lat=50.4501, lon=30.5234, limit=1)
+    [result] = shelters_nearest(point=at(50.4501, 30.5234), limit=1)
 
     plain: dict[str, object] = dict(result)
     distance = result["distance_m"]
@@ -215,12 +215,12 @@ def test_a_result_carries_what_a_list_needs() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_database_connection_is_replaced_once() -> None:
     shelter = ShelterFactory.create(location=at(50.45, 30.52))
-    assert [r["id"] for r in shelters_nearest(lat=50.45, lon=30.52, limit=1)] == [shelter.id]
+    assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [shelter.id]
     backend = connection.connection.info.backend_pid
     with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [backend])
 
-    found = shelters_nearest(lat=50.45, lon=30.52, limit=1)
+    found = shelters_nearest(point=at(50.45, 30.52), limit=1)
 
     assert [r["id"] for r in found] == [shelter.id]
     assert connection.connection.info.backend_pid != backend
