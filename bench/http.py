@@ -90,9 +90,15 @@ def _ms(value: str, unit: str) -> float:
 
 
 def wrk(
-    url: str, *, connections: int, seconds: int, threads: int = 2, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    connections: int,
+    seconds: int,
+    threads: int = 2,
+    headers: Mapping[str, str] | None = None,
+    script: str | None = None,
 ) -> WrkResult:
-    """Load `url` with wrk for a bounded time and parse its report."""
+    """Load `url` with wrk for a bounded time and parse its report (`script`: a wrk Lua file, e.g. varying paths)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: `make bench` installs Debian's wrk package")
     args = [
@@ -106,6 +112,8 @@ def wrk(
     ]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
+    if script is not None:
+        args += ["-s", script]
     out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     pct = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}

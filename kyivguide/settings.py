@@ -22,6 +22,7 @@ from kyivguide.env import (
     env_str,
     parse_database_url,
 )
+from shelters.schedule import beat_schedule as shelters_beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -342,6 +343,21 @@ LEAFLET_CONFIG = {
     "TILES": [("OpenStreetMap", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})],
     "RESET_VIEW": False,
 }
+
+# --- Shelters (shelters app) ----------------------------------------------------------------------------
+
+# The city's live shelter layer (GeoJSON or CSV), imported periodically when set; e.g. the ArcGIS
+# query …/Public_protection/MapServer/0/query?where=1%3D1&outFields=*&outSR=4326&f=geojson.
+SHELTERS_SOURCE_URL = env_str("SHELTERS_SOURCE_URL")
+if SHELTERS_SOURCE_URL is not None and not SHELTERS_SOURCE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"SHELTERS_SOURCE_URL must be an http(s) URL, got {SHELTERS_SOURCE_URL!r}")
+SHELTERS_SOURCE_NAME = env_str("SHELTERS_SOURCE_NAME", "kmda_live")
+SHELTERS_IMPORT_INTERVAL_S = env_int("SHELTERS_IMPORT_INTERVAL_S", 6 * 3600, minimum=60)
+SHELTERS_DOWNLOAD_TIMEOUT_S = env_int("SHELTERS_DOWNLOAD_TIMEOUT_S", 60, minimum=1)
+
+CELERY_BEAT_SCHEDULE.update(
+    shelters_beat_schedule(source_url=SHELTERS_SOURCE_URL, interval_s=SHELTERS_IMPORT_INTERVAL_S)
+)
 
 # --- Logging ------------------------------------------------------------------------------------------
 

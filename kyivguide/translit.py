@@ -15,9 +15,12 @@ _LETTERS = {
     "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n",
     "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
     "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu", "я": "ia",
+    # Letters of other Cyrillic alphabets found in old Kyiv names: not in the resolution's table,
+    # written as the nearest Ukrainian letters are.
+    "ы": "y", "э": "e", "ё": "io", "ъ": "",
 }  # fmt: skip
 _WORD_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
-_APOSTROPHES = "'’ʼ`\u02bc"
+_APOSTROPHES = "'’ʼ`´\u02bc"
 _UKRAINIAN = re.compile(r"[а-щьюяєіїґА-ЩЬЮЯЄІЇҐ]")
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from shelters import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("shelters", api.SheltersGeoJsonApi.as_view(), name="shelters-api-geojson"),
+    path("shelters/nearest", api.SheltersNearestApi.as_view(), name="shelters-api-nearest"),
+    path("shelters/<int:shelter_id>", api.ShelterDetailApi.as_view(), name="shelters-api-detail"),
+]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from shelters import views
 
 app_name = "shelters"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("shelters/", views.shelter_map, name="map"),
+    path("shelters/<int:shelter_id>/", views.shelter_detail, name="detail"),
+]

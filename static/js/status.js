@@ -251,23 +251,31 @@
     locateMessage.hidden = !text;
     locateMessage.textContent = text || "";
   }
+  function useLocation() {
+    message(t("locating"));
+    navigator.geolocation.getCurrentPosition(function (position) {
+      var lat = position.coords.latitude, lon = position.coords.longitude;
+      // The nearest-shelters block listens for the same position: one question, both answers.
+      document.dispatchEvent(new CustomEvent("kyivguide:position", { detail: { lat: lat, lon: lon } }));
+      fetch(config.locateUrl + "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5), { credentials: "omit" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (!data.regions || !data.regions.length) { message(t("outside")); return; }
+          message("");
+          showRegion(data.regions);
+        })
+        .catch(function () { message(t("locate_failed")); });
+    }, function () { message(t("locate_failed")); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
   if (locateButton && "geolocation" in navigator) {
     locateButton.hidden = false;
-    locateButton.addEventListener("click", function () {
-      message(t("locating"));
-      navigator.geolocation.getCurrentPosition(function (position) {
-        var lat = position.coords.latitude, lon = position.coords.longitude;
-        document.dispatchEvent(new CustomEvent("kyivguide:position", { detail: { lat: lat, lon: lon } }));
-        fetch(config.locateUrl + "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5), { credentials: "omit" })
-          .then(function (response) { return response.json(); })
-          .then(function (data) {
-            if (!data.regions || !data.regions.length) { message(t("outside")); return; }
-            message("");
-            showRegion(data.regions);
-          })
-          .catch(function () { message(t("locate_failed")); });
-      }, function () { message(t("locate_failed")); }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
-    });
+    locateButton.addEventListener("click", useLocation);
+    // Permission given on an earlier visit: use it at once (no prompt appears).
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (result) {
+        if (result.state === "granted") useLocation();
+      }).catch(function () { /* not supported: wait for the button */ });
+    }
   }
 
   // A region chosen on an earlier visit, when the address names none.

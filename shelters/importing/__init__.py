@@ -1,0 +1,1 @@
+"""Reading and cleaning the city's shelter files (pure functions: no database)."""

@@ -1,3 +1,0 @@
-"""services for the shelters app."""
-
-from __future__ import annotations

@@ -1,0 +1,35 @@
+"""Writes of the shelters app: imports (imports.py, remote.py), the catalogue version and staff decisions
+(catalogue.py)."""
+
+from __future__ import annotations
+
+from shelters.services.catalogue import shelter_catalogue_bump, shelter_set_status
+from shelters.services.imports import (
+    DEFAULT_CITY_SOURCE,
+    DEFAULT_METRO_SOURCE,
+    IMPORT_FIELDS,
+    ImportFailed,
+    ImportRefused,
+    ImportSummary,
+    default_source,
+    shelters_import,
+    shelters_import_bytes,
+    shelters_import_file,
+)
+from shelters.services.remote import shelters_import_from_url
+
+__all__ = [
+    "DEFAULT_CITY_SOURCE",
+    "DEFAULT_METRO_SOURCE",
+    "IMPORT_FIELDS",
+    "ImportFailed",
+    "ImportRefused",
+    "ImportSummary",
+    "default_source",
+    "shelter_catalogue_bump",
+    "shelter_set_status",
+    "shelters_import",
+    "shelters_import_bytes",
+    "shelters_import_file",
+    "shelters_import_from_url",
+]

@@ -1,0 +1,365 @@
+"""Importing the city's shelter list (files, URLs, seed data).
+
+An import (`shelters_import`) is one transaction per run, serialised per source by an advisory lock:
+- rows are cleaned or rejected (importing/clean.py); duplicate rows of one building are merged;
+- a row new to the source is created; a row whose content changed at the source, or that comes
+  back after being deactivated, is updated; a row that did not change is left alone (its staff
+  edits stay); a shelter of the source missing from the file is deactivated, never deleted;
+- an import that would deactivate more than half of the source's active shelters is refused unless
+  forced: a truncated download or the wrong file must not empty the map;
+- `dry_run` runs everything and rolls back, so its counts are the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shelters.importing.clean import REJECTION_REASONS, CleanResult, Merge, Rejection, ShelterRecord, clean_rows
+from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
+from shelters.models import Shelter, ShelterImport, ShelterStatus
+from shelters.services.catalogue import shelter_catalogue_bump
+
+logger = logging.getLogger(__name__)
+
+# progress(phase, done, total): phase is "cleaning" or "writing".
+Progress = Callable[[str, int, int], None]
+
+# The import owns these fields; staff own status, verified_at, access_notes and capacity.
+IMPORT_FIELDS = [
+    "name",
+    "name_uk",
+    "name_en",
+    "address",
+    "address_uk",
+    "address_en",
+    "location",
+    "kind",
+    "protection",
+    "district",
+    "wheelchair_accessible",
+    "opening_hours",
+    "opens_at",
+    "closes_at",
+    "keys_phone",
+    "owner",
+    "ownership",
+    "building_type",
+]
+BATCH_SIZE = 2000
+DEFAULT_CITY_SOURCE = "kmda"
+DEFAULT_METRO_SOURCE = "osm_metro"
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    origin: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    merges: list[Merge] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    fixes: dict[str, int] = field(default_factory=dict)
+    outcome: str = ShelterImport.Outcome.APPLIED
+    message: str = ""
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.reason for r in self.rejections).items()))
+
+    def summary_lines(self, *, with_message: bool = True) -> list[str]:
+        head = "DRY RUN (nothing written): " if self.dry_run else ""
+        lines = [
+            f"{head}{self.source} from {self.origin}: {self.rows} rows",
+            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"deactivated {self.deactivated}, merged duplicates {len(self.merges)}, rejected {len(self.rejections)}",
+        ]
+        for reason, count in self.rejected_by_reason().items():
+            lines.append(f"  rejected, {REJECTION_REASONS.get(reason, reason)}: {count}")
+        for fix, count in sorted(self.fixes.items()):
+            lines.append(f"  cleaned, {fix}: {count}")
+        if self.message and with_message:
+            lines.append(self.message)
+        return lines
+
+    def report_lines(self) -> list[str]:
+        """Every rejected and merged row, in file order."""
+        entries = [(r.number, r.line()) for r in self.rejections] + [(m.number, m.line()) for m in self.merges]
+        return [line for _, line in sorted(entries)]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "outcome": str(self.outcome),
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deactivated": self.deactivated,
+            "merged": len(self.merges),
+            "rejected": self.rejected_by_reason(),
+            "message": self.message,
+        }
+
+
+class ImportRefused(Exception):
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__(summary.message)
+        self.summary = summary
+
+
+class ImportFailed(Exception):
+    """The input could not be read at all (not a shelter CSV/GeoJSON, download error)."""
+
+
+# --- import ----------------------------------------------------------------------------------------------
+
+
+def default_source(parsed: ParsedFile) -> str:
+    return DEFAULT_METRO_SOURCE if parsed.format == METRO_FORMAT else DEFAULT_CITY_SOURCE
+
+
+@dataclass(slots=True)
+class _Plan:
+    creates: list[tuple[ShelterRecord, str]] = field(default_factory=list)  # (record, import hash)
+    updates: list[tuple[int, ShelterRecord, str]] = field(default_factory=list)  # (id, record, import hash)
+    deactivate: list[int] = field(default_factory=list)
+
+
+def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan:
+    """Decide what to create, update and deactivate; raise ImportRefused before writing anything."""
+    existing = {
+        source_id: (pk, import_hash, active)
+        for pk, source_id, import_hash, active in Shelter.objects.filter(source=summary.source).values_list(
+            "id", "source_id", "import_hash", "is_active"
+        )
+    }
+    plan = _Plan()
+    seen: set[str] = set()
+    for record in cleaned.records:
+        seen.add(record.source_id)
+        import_hash = record.content_hash()
+        known = existing.get(record.source_id)
+        if known is None:
+            plan.creates.append((record, import_hash))
+        elif known[1] != import_hash or not known[2]:
+            plan.updates.append((known[0], record, import_hash))
+        else:
+            summary.unchanged += 1
+    plan.deactivate = [pk for source_id, (pk, _, active) in existing.items() if active and source_id not in seen]
+    active_before = sum(1 for _, _, active in existing.values() if active)
+    if plan.deactivate and 2 * len(plan.deactivate) > active_before and not force:
+        summary.outcome = ShelterImport.Outcome.REFUSED
+        summary.message = (
+            f"Refused: this file would deactivate {len(plan.deactivate)} of the {active_before} active shelters of "
+            f"source {summary.source!r} (more than half). Check the file; use --force if it is right."
+        )
+        raise ImportRefused(summary)
+    summary.created, summary.updated, summary.deactivated = len(plan.creates), len(plan.updates), len(plan.deactivate)
+    return plan
+
+
+def _import_values(record: ShelterRecord) -> dict[str, Any]:
+    """The import-owned fields of a shelter, as the import writes them (see IMPORT_FIELDS)."""
+    return {
+        "name": record.name_uk,
+        "name_uk": record.name_uk,
+        "name_en": record.name_en,
+        "address": record.address_uk,
+        "address_uk": record.address_uk,
+        "address_en": record.address_en,
+        "location": f"SRID=4326;POINT({record.lon!r} {record.lat!r})",
+        "kind": record.kind,
+        "protection": record.protection,
+        "district": record.district,
+        "wheelchair_accessible": record.wheelchair_accessible,
+        "opening_hours": record.opening_hours,
+        "opens_at": record.opens_at,
+        "closes_at": record.closes_at,
+        "keys_phone": record.keys_phone,
+        "owner": record.owner,
+        "ownership": record.ownership,
+        "building_type": record.building_type,
+    }
+
+
+# New shelters go in with COPY: 100,000 rows in a few seconds, without a model instance each.
+_COPY_COLUMNS = [
+    *IMPORT_FIELDS,
+    "source",
+    "source_id",
+    "access_notes",
+    "status",
+    "is_active",
+    "import_hash",
+    "created_at",
+    "updated_at",
+]
+_COPY_SQL = f"COPY shelters_shelter ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+PROGRESS_EVERY = 5000
+
+
+def _write(plan: _Plan, *, source: str, progress: Progress | None) -> None:
+    total = len(plan.creates) + len(plan.updates) + len(plan.deactivate)
+    now = timezone.now()
+    done = 0
+    if plan.creates:
+        with connection.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+            for record, import_hash in plan.creates:
+                values = _import_values(record)
+                copy.write_row(
+                    [values[name] for name in IMPORT_FIELDS]
+                    + [source, record.source_id, "", ShelterStatus.UNVERIFIED, True, import_hash, now, now]
+                )
+                done += 1
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress("writing", done, total)
+    for start in range(0, len(plan.updates), BATCH_SIZE):
+        batch = [
+            Shelter(pk=pk, is_active=True, import_hash=import_hash, updated_at=now, **_import_values(record))
+            for pk, record, import_hash in plan.updates[start : start + BATCH_SIZE]
+        ]
+        Shelter.objects.bulk_update(batch, [*IMPORT_FIELDS, "is_active", "import_hash", "updated_at"])
+        done += len(batch)
+        if progress:
+            progress("writing", done, total)
+    if plan.deactivate:
+        Shelter.objects.filter(id__in=plan.deactivate).update(is_active=False, updated_at=now)
+        done += len(plan.deactivate)
+    if progress and total:
+        progress("writing", total, total)
+
+
+def log_import(summary: ImportSummary, *, sha256: str, started_at: datetime) -> None:
+    ShelterImport.objects.create(
+        source=summary.source,
+        origin=summary.origin[:1000],
+        sha256=sha256,
+        started_at=started_at,
+        finished_at=timezone.now(),
+        outcome=summary.outcome,
+        rows=summary.rows,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        deactivated=summary.deactivated,
+        merged=len(summary.merges),
+        rejected=len(summary.rejections),
+        rejected_by_reason=summary.rejected_by_reason(),
+        report="\n".join(summary.report_lines()),
+        message=summary.message,
+    )
+
+
+def shelters_import(
+    *,
+    parsed: ParsedFile,
+    source: str,
+    origin: str,
+    sha256: str = "",
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one parsed file into `source`. Raises ImportRefused (after logging it) when refused.
+
+    The parsed rows are read once, as they are cleaned (see readers.ParsedFile).
+    """
+    started_at = timezone.now()
+    try:
+        cleaned = clean_rows(
+            parsed.rows,
+            file_format=parsed.format,
+            expected_rows=parsed.expected_rows,
+            progress=(lambda done, total: progress("cleaning", done, total)) if progress else None,
+        )
+    except UnreadableFile as exc:
+        raise ImportFailed(f"{origin}: {exc}") from None
+    summary = ImportSummary(
+        source=source,
+        origin=origin,
+        rows=cleaned.rows,
+        merges=cleaned.merges,
+        rejections=cleaned.rejections,
+        fixes=cleaned.fixes,
+        dry_run=dry_run,
+    )
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # One import per source at a time (a periodic run and a staff run may overlap).
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"shelters-import:{source}"])
+            plan = _plan(cleaned, summary, force=force)
+            _write(plan, source=source, progress=progress)
+            if summary.changed:
+                shelter_catalogue_bump()
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                log_import(summary, sha256=sha256, started_at=started_at)
+    except ImportRefused:
+        if not dry_run:
+            log_import(summary, sha256=sha256, started_at=started_at)
+        logger.warning("shelter import refused: %s", summary.message)
+        raise
+    logger.info("shelter import %s: %s", source, summary.as_dict())
+    return summary
+
+
+def shelters_import_bytes(
+    *,
+    data: bytes,
+    name: str,
+    source: str | None = None,
+    origin: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Parse a CSV or GeoJSON document and import it (the source defaults by format: kmda / osm_metro)."""
+    try:
+        parsed = read_bytes(data, name=name)
+    except UnreadableFile as exc:
+        raise ImportFailed(f"{name}: {exc}") from None
+    return shelters_import(
+        parsed=parsed,
+        source=source or default_source(parsed),
+        origin=origin or name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        dry_run=dry_run,
+        force=force,
+        progress=progress,
+    )
+
+
+def shelters_import_file(
+    *,
+    path: Path,
+    source: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    return shelters_import_bytes(
+        data=data, name=path.name, source=source, origin=str(path), dry_run=dry_run, force=force, progress=progress
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from shelters.models import Shelter
+from shelters.selectors import shelters_catalogue_version
+from shelters.services import shelters_import_bytes
+from shelters.tests.factories import ShelterFactory, at
+from shelters.tests.test_clean import city_csv, row
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/shelters/shelter/"
+
+
+def test_the_shelter_list_has_filters_and_search(admin_client: Client) -> None:
+    ShelterFactory.create(address_uk="вул. Хрещатик, 22", address_en="Khreshchatyk St, 22")
+    ShelterFactory.create(address_uk="вул. Ялтинська, 5", address_en="Yaltynska St, 5", kind="metro", source="other")
+
+    everything = admin_client.get(CHANGELIST)
+    found = admin_client.get(CHANGELIST, {"q": "Yaltynska"})
+    metro = admin_client.get(CHANGELIST, {"kind__exact": "metro"})
+
+    assert everything.status_code == 200
+    html = everything.content.decode()
+    for parameter in ("status__exact", "is_active__exact", "kind__exact", "district__exact", "?source=other"):
+        assert parameter in html
+    assert found.context["cl"].result_count == 1
+    assert metro.context["cl"].result_count == 1
+
+
+def test_the_shelter_form_has_a_map_widget_and_translated_addresses(admin_client: Client) -> None:
+    shelter = ShelterFactory.create(location=at(50.4475, 30.5236))
+
+    html = admin_client.get(f"{CHANGELIST}{shelter.id}/change/").content.decode()
+
+    assert "/static/leaflet/leaflet.js" in html
+    assert 'id="id_location-map"' in html
+    assert 'name="address_uk"' in html and 'name="address_en"' in html
+
+
+def test_staff_can_mark_shelters_verified_and_the_list_version_changes(admin_client: Client) -> None:
+    shelter = ShelterFactory.create()
+    before = shelters_catalogue_version()
+
+    response = admin_client.post(CHANGELIST, {"action": "mark_closed", "_selected_action": [shelter.id]})
+
+    assert response.status_code == 302
+    shelter.refresh_from_db()
+    assert shelter.status == "closed"
+    assert shelter.verified_at is not None
+    assert shelters_catalogue_version().version == before.version + 1
+
+
+def test_the_import_log_is_read_only(admin_client: Client) -> None:
+    shelters_import_bytes(data=city_csv(row("k-1"), row("k-2", lat="", lon="")), name="a.csv", source="kmda")
+
+    listing = admin_client.get("/admin/shelters/shelterimport/")
+    log_id = listing.context["cl"].result_list[0].id
+    detail = admin_client.get(f"/admin/shelters/shelterimport/{log_id}/change/")
+
+    assert listing.status_code == 200
+    assert "row 2 (k-2): no coordinates" in detail.content.decode()
+    assert admin_client.get("/admin/shelters/shelterimport/add/").status_code == 403
+    assert Shelter.objects.count() == 1

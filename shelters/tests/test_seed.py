@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from shelters.models import Shelter, ShelterImport
+from shelters.seed import load
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.seed_data
+def test_make_run_seeds_the_city_and_the_metro_once(seed_data_dir: Path) -> None:
+    out = io.StringIO()
+    load(data_dir=seed_data_dir, stdout=out)
+
+    assert Shelter.objects.filter(source="kmda", is_active=True).count() == 3693
+    assert Shelter.objects.filter(source="osm_metro", is_active=True).count() == 52
+    lines = out.getvalue().splitlines()
+    assert "  shelters: created 3693, updated 0, unchanged 0, deactivated 0, merged duplicates 1, rejected 0" in lines
+    assert "  shelters: created 52, updated 0, unchanged 0, deactivated 0, merged duplicates 0, rejected 0" in lines
+
+    again = io.StringIO()
+    load(data_dir=seed_data_dir, stdout=again)
+
+    assert again.getvalue().splitlines() == [
+        "  shelters: kyiv_shelters_kmda_2022.csv unchanged since the last import (kmda)",
+        "  shelters: kyiv_metro_stations.csv unchanged since the last import (osm_metro)",
+    ]
+    assert ShelterImport.objects.count() == 2
+
+
+def test_missing_seed_files_are_skipped_with_a_message(tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    call_command("load_seed_data", "--data-dir", str(tmp_path), stdout=out)
+
+    assert f"  shelters: {tmp_path}/shelters/kyiv_shelters_kmda_2022.csv not found, skipped" in out.getvalue()
+    assert Shelter.objects.count() == 0
