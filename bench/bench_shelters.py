@@ -1,6 +1,6 @@
 """Shelters benchmark (not a test): nearest-shelter throughput, the city's GeoJSON size, a 100k import.
 
-All in one run, on a database of its own (`<DATABASE_URL's name>_bench`, dropped and recreated each
+All in one run, on a database of its own (`kyivguide_bench_shelters`, dropped and recreated each
 run; never the development database, never touched by `make run`):
 
 1. the real city (SEED_DATA_DIR: 3,693 KMDA shelters + 52 metro stations) is loaded and the
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import BENCH_ENV
 from bench.http import ROOT, gunicorn, wrk
 from kyivguide.env import database_url, parse_database_url
 from shelters.importing.fields import KYIV_LAT, KYIV_LON
@@ -90,10 +91,9 @@ end
 
 
 def _bench_database() -> tuple[str, str]:
-    dev = parse_database_url("DATABASE_URL", os.environ.get("DATABASE_URL", "postgis://root@127.0.0.1:5432/kyivguide"))
-    bench = {**dev, "NAME": f"{dev['NAME']}_bench"}
-    if bench["NAME"] == dev["NAME"]:
-        raise RuntimeError("the benchmark database must not be the development database")
+    """A database of this benchmark's own (it is dropped and recreated): never the development one."""
+    base = parse_database_url("DATABASE_URL", BENCH_ENV["DATABASE_URL"])
+    bench = {**base, "NAME": f"{base['NAME']}_shelters"}
     return bench["NAME"], database_url(bench)
 
 

@@ -63,7 +63,7 @@ ORDER BY {LOCATION_GEOGRAPHY_SQL} <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s),
 LIMIT %(fetch)s
 """  # noqa: S608
 # Rows fetched beyond `limit`, so that ties at the cut can be ordered by id without a second query.
-TIE_MARGIN = 8
+TIE_MARGIN = 2
 _ONLY_WHEN_ASKED = 2**31
 
 # A shelter open at a moment, given the moment's Kyiv wall-clock time %(t)s and whether school is on.
@@ -104,7 +104,7 @@ def _nearest_rows(sql: str, params: dict[str, Any], limit: int) -> list[tuple[An
 
 def shelters_nearest(
     *,
-    point: Point,
+    point: Point | tuple[float, float],
     limit: int,
     accessible: bool = False,
     open_at: datetime | None = None,
@@ -113,12 +113,16 @@ def shelters_nearest(
 ) -> list[NearestShelter]:
     """The `limit` nearest listed shelters to `point` (WGS84: x = longitude, y = latitude), nearest first.
 
+    `point` is a GEOS Point or a (longitude, latitude) pair (the API passes the pair: it spares
+    building a GEOS object on the hot path).
+
     Never closed ones; pupils-only school shelters only when `pupils`; with `open_at` only shelters
     open at that instant in Kyiv time (see hours.py); with `accessible` only wheelchair-accessible
     ones; with `kinds` only those kinds of place.
     """
     filters: list[str] = []
-    params: dict[str, Any] = {"lat": float(point.y), "lon": float(point.x), "fetch": limit + TIE_MARGIN}
+    lon, lat = (point.x, point.y) if isinstance(point, Point) else point
+    params: dict[str, Any] = {"lat": float(lat), "lon": float(lon), "fetch": limit + TIE_MARGIN}
     if not pupils:
         filters.append("AND opening_hours <> 'school'")
     if accessible:

@@ -8,9 +8,12 @@ that holds the current version. Its ETag carries the freshness state, so a clien
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -21,7 +24,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.selectors.regions import region_chain, region_get, regions_locate
-from alerts.selectors.status import StatusRead, status_for_region, status_read
+from alerts.selectors.status import (
+    Snapshot,
+    StatusRead,
+    status_for_region,
+    status_freshness,
+    status_read,
+    status_snapshot_read,
+)
 from kyivguide.api import json_error
 
 PUBLIC_CACHE = "public, max-age=5, stale-while-revalidate=30"
@@ -56,15 +66,44 @@ def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    """One second's answer, shared by every request in that second (freshness moves in whole seconds)."""
+
+    snapshot: Snapshot
+    second: int
+    body: bytes
+    headers: dict[str, str]
+    etag: str
+    last_modified: float
+
+
+_rendered: _Rendered | None = None
+
+
+def _render(now: datetime) -> _Rendered:
+    global _rendered
+    snapshot = status_snapshot_read()
+    second = int(now.timestamp())
+    rendered = _rendered
+    if rendered is None or rendered.snapshot is not snapshot or rendered.second != second:
+        moment = datetime.fromtimestamp(second, tz=UTC)
+        read = StatusRead(snapshot=snapshot, freshness=status_freshness(feeds=snapshot.feeds, now=moment), now=moment)
+        rendered = _Rendered(
+            snapshot, second, read.body(), status_headers(read, read.etag), read.etag, read.last_modified.timestamp()
+        )
+        _rendered = rendered
+    return rendered
+
+
 def status_view(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
-    read = status_read()
-    headers = status_headers(read, read.etag)
-    if not_modified(request, etag=read.etag, last_modified=read.last_modified.timestamp()):
-        response: HttpResponse = HttpResponseNotModified(headers=headers)
+    rendered = _render(timezone.now())
+    if not_modified(request, etag=rendered.etag, last_modified=rendered.last_modified):
+        response: HttpResponse = HttpResponseNotModified(headers=rendered.headers)
         return response
-    return HttpResponse(read.body(), content_type="application/json", headers=headers)
+    return HttpResponse(rendered.body, content_type="application/json", headers=rendered.headers)
 
 
 def region_status_response(request: Request, read: StatusRead, payload: dict[str, Any]) -> Response:

@@ -323,3 +323,42 @@ def test_the_schema_documents_the_shelter_endpoints(client: Client) -> None:
 
     for path in ("/api/v1/shelters:", "/api/v1/shelters/nearest:", "/api/v1/shelters/{shelter_id}:"):
         assert path in schema
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lat": "50.45", "lon": "30.52"},
+        {"lat": "-0", "lon": "180", "limit": "50", "accessible": "1", "open_now": "true", "pupils": "0"},
+        {"lat": "90", "lon": "-179.123456789012345", "limit": "07", "open_now": "false"},
+    ],
+)
+def test_the_fast_reading_of_the_nearest_query_agrees_with_the_serializer(query: dict[str, str]) -> None:
+    from django.http import QueryDict
+
+    from shelters.api import NearestInput, nearest_params_fast
+
+    data = QueryDict(mutable=True)
+    data.update(query)
+    serializer = NearestInput(data=data)
+    assert serializer.is_valid(), serializer.errors
+
+    assert nearest_params_fast(query) == dict(serializer.validated_data)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"lat": "50.45"},
+        {"lat": "1e1", "lon": "30"},
+        {"lat": " 50.4", "lon": "30"},
+        {"lat": "50.4", "lon": "30", "limit": "0"},
+        {"lat": "50.4", "lon": "30", "accessible": "yes"},
+        {"lat": "50.4", "lon": "30", "kind": "metro"},
+        {"lat": "91", "lon": "30"},
+    ],
+)
+def test_anything_else_goes_to_the_serializer(query: dict[str, str]) -> None:
+    from shelters.api import nearest_params_fast
+
+    assert nearest_params_fast(query) is None
