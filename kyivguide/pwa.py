@@ -13,12 +13,23 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
-# Pages kept for offline use from the first visit, in every language.
-OFFLINE_PAGES = ("offline", "alerts:guide")
-# Static files the offline pages need.
-OFFLINE_STATIC = ("css/app.css", "js/app.js", "img/icon.svg")
-# Whole-city data kept offline (served from the cache, refreshed behind it).
-OFFLINE_DATA: tuple[str, ...] = ()
+# Pages kept for offline use from the first visit, in every language: what to do, and the shelter
+# map, whose list of nearest shelters works out its answer in the browser when the server is away.
+OFFLINE_PAGES = ("offline", "alerts:guide", "shelters:map")
+# Static files those pages need (Leaflet from the django-leaflet package).
+OFFLINE_STATIC = (
+    "css/app.css",
+    "css/shelters.css",
+    "js/app.js",
+    "js/shelters-core.js",
+    "js/shelters-map.js",
+    "js/shelters-nearest.js",
+    "leaflet/leaflet.css",
+    "leaflet/leaflet.js",
+    "img/icon.svg",
+)
+# Whole-city data kept offline (served from the cache, refreshed behind it): every shelter.
+OFFLINE_DATA: tuple[str, ...] = ("/api/v1/shelters",)
 
 
 def _localised(name: str) -> list[str]:

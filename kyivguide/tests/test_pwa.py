@@ -18,8 +18,11 @@ def test_the_service_worker_precaches_guidance_and_never_the_status(client: Clie
     assert response["Service-Worker-Allowed"] == "/"
     assert response["Cache-Control"] == "no-cache"
     precache = json.loads(body.split("const PRECACHE = ", 1)[1].split(";\n", 1)[0])
-    assert precache[:4] == ["/offline/", "/en/offline/", "/guide/", "/en/guide/"]
+    assert precache[:6] == ["/offline/", "/en/offline/", "/guide/", "/en/guide/", "/shelters/", "/en/shelters/"]
     assert "/static/css/app.css" in precache
+    assert "/static/leaflet/leaflet.js" in precache
+    data = json.loads(body.split("const DATA_PATHS = ", 1)[1].split(";\n", 1)[0])
+    assert data == ["/api/v1/shelters"]
     never = json.loads(body.split("const NEVER = ", 1)[1].split(";\n", 1)[0])
     assert "/api/v1/status" in never
 
@@ -58,3 +61,32 @@ def test_offline_the_guide_still_opens_and_other_pages_say_status_unknown(live_s
 
     assert guide_title == "How to prepare · KyivGuide"
     assert offline_headline == "Status unknown"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_offline_the_shelter_map_lists_the_nearest_from_the_kept_city_list(live_server: Any, browser: Any) -> None:
+    from django.contrib.gis.geos import Point
+
+    from shelters.tests.factories import ShelterFactory
+
+    ShelterFactory.create(
+        location=Point(30.5236, 50.4475, srid=4326), address_uk="вул. Хрещатик, 22", address_en="Khreshchatyk St, 22"
+    )
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, geolocation={"latitude": 50.4476, "longitude": 30.5237},
+        permissions=["geolocation"],
+    )  # fmt: skip
+    page = context.new_page()
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    page.goto(f"{live_server.url}/en/shelters/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_timeout(1500)  # the city list fetched once, through the worker, into its cache
+
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/en/shelters/")
+    page.get_by_role("button", name="Locate me").first.click()
+    page.wait_for_selector("text=Khreshchatyk", timeout=15000)
+    context.close()
