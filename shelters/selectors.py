@@ -17,6 +17,7 @@ again for more in the rare case where the last row fetched is still tied with th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,16 @@ from shelters.hours import hours_label, kyiv_moment, walking_minutes
 from shelters.models import LOCATION_GEOGRAPHY_SQL, Shelter, ShelterCatalogue
 
 EARTH_RADIUS_M = 6371008.7714
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres on the sphere the nearest search uses."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 class NearestShelter(TypedDict):

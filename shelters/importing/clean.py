@@ -215,8 +215,15 @@ class Merge:
     number: int
     source_id: str
     into_source_id: str
+    # Set when the row repeats a shelter of another source (a metro station both lists have).
+    into_source: str = ""
 
     def line(self) -> str:
+        if self.into_source:
+            return (
+                f"row {self.number} ({self.source_id}): already listed as {self.into_source} "
+                f"{self.into_source_id}, merged"
+            )
         return f"row {self.number} ({self.source_id}): same building as {self.into_source_id}, merged"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from django.utils import timezone
 
 from shelters.importing.clean import REJECTION_REASONS, CleanResult, Merge, Rejection, ShelterRecord, clean_rows
 from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
-from shelters.models import Shelter, ShelterImport, ShelterStatus
+from shelters.models import Shelter, ShelterImport, ShelterKind, ShelterStatus
+from shelters.selectors import haversine_m
 from shelters.services.catalogue import shelter_catalogue_bump
 
 logger = logging.getLogger(__name__)
@@ -140,6 +142,53 @@ class _Plan:
     creates: list[tuple[ShelterRecord, str]] = field(default_factory=list)  # (record, import hash)
     updates: list[tuple[int, ShelterRecord, str]] = field(default_factory=list)  # (id, record, import hash)
     deactivate: list[int] = field(default_factory=list)
+
+
+_QUOTED = re.compile(r"[«\"“](.+)[»\"”]")
+# Two records of one station lie within this distance (the city's point for Khreshchatyk is 388 m
+# from the station's); stations of one name elsewhere would be farther apart.
+STATION_MATCH_M = 1500
+# One station under two names: renamed (2023: Льва Толстого → Площа Українських Героїв) or named
+# in full in one list and short in the other.
+STATION_ALIASES = {"площа українських героїв": "льва толстого", "політехнічний інститут": "політехнічна"}
+
+
+def _station_key(address: str) -> str | None:
+    """The station's name in "Станція метро(політену) «Х»" / "(ст. м. "Х")", reduced for matching."""
+    match = _QUOTED.search(address)
+    if match is None:
+        return None
+    name = " ".join(
+        match.group(1).replace("«", "").replace("»", "").replace("ʼ", "’").replace("'", "’").lower().split()
+    )
+    return STATION_ALIASES.get(name, name)
+
+
+def _merge_stations_listed_elsewhere(cleaned: CleanResult, summary: ImportSummary) -> None:
+    """A metro station another source already lists (the city's list has the stations too) is one
+    shelter: the row is merged into it and reported, so nearest lists never show a station twice."""
+    listed: dict[str, list[tuple[str, str, float, float]]] = {}
+    for address, source, source_id, location in (
+        Shelter.objects.filter(kind=ShelterKind.METRO, is_active=True)
+        .exclude(source=summary.source)
+        .values_list("address_uk", "source", "source_id", "location")
+    ):
+        key = _station_key(address)
+        if key is not None:
+            listed.setdefault(key, []).append((source, source_id, location.y, location.x))
+    kept = []
+    for record in cleaned.records:
+        key = _station_key(record.address_uk) if record.kind == ShelterKind.METRO else None
+        same = [
+            entry
+            for entry in listed.get(key or "", [])
+            if haversine_m(record.lat, record.lon, entry[2], entry[3]) <= STATION_MATCH_M
+        ]
+        if same:
+            summary.merges.append(Merge(record.number, record.source_id, same[0][1], into_source=same[0][0]))
+        else:
+            kept.append(record)
+    cleaned.records = kept
 
 
 def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan:
@@ -305,6 +354,7 @@ def shelters_import(
             with connection.cursor() as cursor:
                 # One import per source at a time (a periodic run and a staff run may overlap).
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"shelters-import:{source}"])
+            _merge_stations_listed_elsewhere(cleaned, summary)
             plan = _plan(cleaned, summary, force=force)
             _write(plan, source=source, progress=progress)
             if summary.changed:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from shelters.models import Shelter, ShelterImport
 from shelters.selectors import shelters_catalogue_version
 from shelters.services import ImportFailed, ImportRefused, ImportSummary, shelters_import_bytes, shelters_import_file
+from shelters.tests.factories import ShelterFactory, at
 from shelters.tests.test_clean import city_csv, row
 
 pytestmark = pytest.mark.django_db
@@ -301,3 +302,24 @@ def test_a_file_broken_in_the_middle_changes_nothing() -> None:
         shelters_import_bytes(data=broken, name="broken.csv", source="kmda")
     assert Shelter.objects.count() == 0
     assert ShelterImport.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_station_the_city_lists_already_is_merged_not_added(tmp_path: Path) -> None:
+    ShelterFactory.create(
+        source="kmda", source_id="kmda2022-2262", kind="metro", address_uk="Станція метрополітену «Хрещатик»",
+        location=at(50.4476, 30.5215),
+    )  # fmt: skip
+    stations = tmp_path / "metro.csv"
+    stations.write_text(
+        "name_uk,lat,lon,district_by_polygon\n"
+        "Хрещатик,50.447,30.5262,Шевченківський\n"  # the same station, 370 m from the city's point
+        "Лісова,50.4647,30.6455,Деснянський\n",
+        encoding="utf-8",
+    )
+
+    summary = shelters_import_file(path=stations, source="osm_metro")
+
+    assert (summary.created, len(summary.merges)) == (1, 1)
+    assert summary.merges[0].line() == "row 1 (metro-khreshchatyk): already listed as kmda kmda2022-2262, merged"
+    assert list(Shelter.objects.filter(source="osm_metro").values_list("name_uk", flat=True)) == ["Лісова"]
