@@ -40,11 +40,12 @@ class ApplyResult:
     recorded: int = 0  # whole intervals added to the history
     skipped_unknown_regions: list[int] = field(default_factory=list)
 
-    replaced: bool = False
+    # A new drill started (its clock is new, its earlier alerts dropped): the snapshot must say so.
+    restarted: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.opened or self.closed or self.updated or self.recorded or self.replaced)
+        return bool(self.opened or self.closed or self.updated or self.recorded or self.restarted)
 
 
 def feeds_sync() -> dict[str, FeedSource]:
@@ -155,7 +156,8 @@ def alerts_apply_snapshot(
     observed_at = snapshot.observed_at or fetched_at
     now = timezone.now()
     if snapshot.replace_history:
-        result.replaced = Alert.objects.filter(source=source).delete()[0] > 0
+        Alert.objects.filter(source=source).delete()
+        result.restarted = True
 
     desired = _unique_by_region(snapshot.active)
     # Tuples, not model instances: this runs every few seconds with up to thousands of alerts.

@@ -98,3 +98,18 @@ def test_a_restarted_drill_drops_the_previous_drills_alerts(replay: Path, settin
     # Only what is active at the new drill's first moment: nothing from 24 August is left.
     assert replayed.filter(started_at__gte=DAY).count() == 0
     assert all(alert.ended_at is None for alert in replayed)
+
+
+def test_the_first_poll_of_a_drill_publishes_its_clock(replay: Path) -> None:
+    from alerts.selectors.status import status_document_build
+
+    with time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False):
+        # Midnight of 24 August 2022: no siren is active, yet the snapshot changes (the drill began).
+        assert feed_poll(name="replay") == "changed"
+        document = status_document_build()
+
+    assert document["replay"] == {
+        "origin": "2026-11-25T12:00:00+00:00",
+        "start": "2022-08-24T00:00:00+00:00",
+        "speed": 3600.0,
+    }
