@@ -34,7 +34,8 @@ from shelters.importing.fields import KYIV_LAT, KYIV_LON
 
 ROWS = 100_000
 CONNECTIONS = 16
-SECONDS = 15
+SECONDS = 8
+ROUNDS = 5
 SEED = 20220224
 
 STREETS = [
@@ -226,15 +227,22 @@ def run() -> list[str]:
             # Warm up both paths (connections, plans) before measuring.
             wrk(f"{base}/_bench/constant", connections=4, seconds=2)
             wrk(base, connections=4, seconds=2, script=str(script))
-            constant = wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS)
-            nearest = wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script))
+            # Back-to-back pairs, several times: the machine is shared, and a pair measured a few
+            # seconds apart sees the same machine. The median pair is reported.
+            pairs = []
+            for _ in range(ROUNDS):
+                constant = wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS)
+                nearest = wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script))
+                pairs.append((nearest.requests_per_s / constant.requests_per_s, constant, nearest))
     finally:
         script.unlink()
-    ratio = nearest.requests_per_s / constant.requests_per_s
+    pairs.sort(key=lambda pair: pair[0])
+    ratio, constant, nearest = pairs[len(pairs) // 2]
     lines.append(f"/_bench/constant ({CONNECTIONS} connections): {constant.line()}")
     lines.append(f"nearest at random points, {_count(url):,} shelters ({CONNECTIONS} connections): {nearest.line()}")
     lines.append(
-        f"nearest / constant throughput: {ratio:.0%} (target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
+        f"nearest / constant throughput, median of {ROUNDS} pairs: {ratio:.0%} "
+        f"(all: {', '.join(f'{r:.0%}' for r, _, _ in pairs)}; target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
         f"nearest p99 {nearest.p99_ms:.1f} ms (target ≤ 100 ms: {'OK' if nearest.p99_ms <= 100 else 'OVER'})"
     )
     return lines
