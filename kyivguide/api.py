@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -47,6 +52,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = exc.get_codes() if not isinstance(exc.get_codes(), (dict, list)) else exc.default_code
         response.data = {"error": str(code), "message": message}
     return response
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Views that always answer one way: the first parser and renderer, without reading the headers.
+
+    Used where parsing Accept on every request is wasted work (hot JSON paths) or where errors must
+    be JSON whatever the client accepts (the CAP endpoint, whose success is XML).
+    """
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:

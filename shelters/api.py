@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,12 +25,10 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from kyivguide.api import FirstRendererNegotiation
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
 from shelters.models import District, Shelter, ShelterKind
@@ -61,19 +59,6 @@ def _json(data: Any, *, status: int = 200, cache_control: str, content_type: str
     response = HttpResponse(orjson.dumps(data), status=status, content_type=content_type)
     response["Cache-Control"] = cache_control
     return response
-
-
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """These views always answer JSON: skip parsing the Accept header on every request."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
 
 
 class QueryInput(serializers.Serializer):

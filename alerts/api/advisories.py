@@ -6,7 +6,6 @@ Public and anonymous: drafts answer 404 like unknown ids, responses carry an ETa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -16,10 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -35,6 +31,7 @@ from alerts.selectors.advisories import (
     translated,
 )
 from alerts.selectors.regions import region_chain_uids
+from kyivguide.api import FirstRendererNegotiation
 
 MAX_AGE_S = 30
 PAGE_SIZE = 50
@@ -205,21 +202,8 @@ class AdvisoryDetailApi(APIView):
         return _json(request._request, data)
 
 
-class _FirstRenderer(BaseContentNegotiation):
-    """The CAP endpoint's errors are JSON whatever the client accepts (its success is CAP XML)."""
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
 class AdvisoryCapApi(APIView):
-    content_negotiation_class = _FirstRenderer
+    content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(
         operation_id="advisories_cap",
