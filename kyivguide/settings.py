@@ -278,6 +278,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# A static file missing from the manifest (collected under another DEBUG setting) is served by its
+# plain name rather than turning every page into a 500.
+WHITENOISE_MANIFEST_STRICT = False
 
 # --- Security ---------------------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from django.contrib.gis.geos import Point
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from alerts.models import Region
 from alerts.services.regions import KYIV_CITY_UID, region_uid_canonical
@@ -84,13 +86,44 @@ def region_children(*, region: Region) -> list[RegionBrief]:
     return [brief(child) for child in region.children.defer("geometry").order_by("name_uk")]
 
 
-def regions_for_picker() -> list[dict[str, Any]]:
-    """Oblasts and cities with their raions, for a region picker (hromadas are too many for a list)."""
-    tops = list(Region.objects.filter(parent__isnull=True).defer("geometry").order_by("name_uk"))
-    raions: dict[int, list[Region]] = {}
-    for raion in Region.objects.filter(kind=Region.Kind.RAION).defer("geometry").order_by("name_uk"):
-        if raion.parent_id is not None:
-            raions.setdefault(raion.parent_id, []).append(raion)
-    # Kyiv first: the app's city.
-    tops.sort(key=lambda r: (r.uid != KYIV_CITY_UID, r.name_uk))
-    return [{"region": top, "raions": raions.get(top.uid, [])} for top in tops]
+# The picker's options change only when regions are imported; the home page (the page everybody
+# opens when the sirens start) takes them, already written as HTML, from memory, checking only that
+# the regions have not changed since (one aggregate query instead of 150 rows and their rendering).
+_picker: dict[tuple[str, int, Any], str] = {}
+
+
+def regions_picker_options(*, language: str, selected: int) -> SafeString:
+    """<optgroup>s of oblasts and cities (Kyiv first), each with its raions; `selected` is marked.
+
+    Hromadas are too many for a list: people find them with "use my location".
+    """
+    version = Region.objects.aggregate(count=Count("uid"), changed=Max("updated_at"))
+    key = (language, version["count"], version["changed"])
+    html = _picker.get(key)
+    if html is None:
+        html = _picker_html(language)
+        _picker.clear()  # older versions are never asked for again
+        _picker[key] = html
+    marker = f'<option value="{selected}">'
+    return mark_safe(html.replace(marker, f'<option value="{selected}" selected>', 1))  # noqa: S308
+
+
+def _picker_html(language: str) -> str:
+    rows = Region.objects.filter(kind__in=[Region.Kind.OBLAST, Region.Kind.CITY, Region.Kind.RAION]).values_list(
+        "uid", "name_uk", "name_en", "kind", "parent_id"
+    )
+    tops: dict[int, str] = {}
+    raions: dict[int, list[tuple[str, int]]] = {}
+    for uid, name_uk, name_en, kind, parent in rows:
+        name = (name_en or name_uk) if language == "en" else name_uk
+        if kind == Region.Kind.RAION and parent is not None:
+            raions.setdefault(parent, []).append((name, uid))
+        elif parent is None:
+            tops[uid] = name
+    groups = []
+    for uid, name in sorted(tops.items(), key=lambda top: (top[0] != KYIV_CITY_UID, top[1])):
+        options = format_html('<option value="{}">{}</option>', uid, name) + format_html_join(
+            "", '<option value="{}">— {}</option>', ((r_uid, r_name) for r_name, r_uid in sorted(raions.get(uid, [])))
+        )
+        groups.append(format_html('<optgroup label="{}">{}</optgroup>', name, options))
+    return "\n".join(groups)

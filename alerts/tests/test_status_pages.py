@@ -164,3 +164,12 @@ def test_advisory_text_in_the_embedded_snapshot_cannot_close_the_script(
 
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page
     assert "<script>alert(1)" not in page
+
+
+def test_the_region_picker_lists_kyiv_first_and_marks_the_chosen_region(client: Client, source: FeedSource) -> None:
+    page = client.get("/en/?region=75").content.decode()
+
+    assert '<optgroup label="Kyiv"><option value="31">Kyiv</option></optgroup>' in page
+    assert page.index('label="Kyiv"') < page.index('label="Kyiv Oblast"')
+    assert '<option value="75" selected>— Buchanskyi raion</option>' in page
+    assert page.count(" selected>") == 1

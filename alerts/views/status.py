@@ -30,7 +30,7 @@ from alerts.selectors.regions import (
     RegionBrief,
     region_chain,
     region_get,
-    regions_for_picker,
+    regions_picker_options,
 )
 from alerts.selectors.status import StatusRead, status_for_region, status_read
 
@@ -78,8 +78,7 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
         "status": status,
         "display": status_display(status, now=read.now),
         "bad_region": bad_region,
-        "picker": regions_for_picker(),
-        "chosen_uid": chain[0]["uid"],
+        "picker_options": regions_picker_options(language=get_language(), selected=chain[0]["uid"]),
         "region_uids": [entry["uid"] for entry in chain],
         "status_document_json": _safe_json(read.body()),
         "status_config": {
