@@ -1,36 +1,53 @@
 """Reads of the shelters app: nearest shelters, the city's GeoJSON, one shelter.
 
-Nearest shelters and distances. `location` is a geometry(Point, 4326); ordering it with `<->`
-would rank by planar degrees, which at Kyiv's latitude (cos 50.45° ≈ 0.64) weighs an east–west
-metre 1.6 times a north–south one. The query therefore orders by `location::geography <-> point`,
-served by a GiST index on that very expression (models.LOCATION_GEOGRAPHY_SQL): PostGIS answers the
-KNN in true great-circle distance on a sphere of radius 6,371,008.7714 m (the WGS84 mean radius;
-the index gives bounds and PostGIS re-checks, so the order is exact). The distance returned is that
-same sphere distance in metres, i.e. the haversine formula with that radius (the tests compare with
-a brute-force haversine to 1 mm).
+Nearest shelters and distances. The answer is exact in great-circle distance on a sphere of radius
+6,371,008.7714 m (the WGS84 mean radius), i.e. the haversine formula with that radius (the tests
+compare with a brute-force haversine to 1 mm); ties (shelters at the very same point are common in
+the city's data) are broken by id. PostgreSQL finds candidates by a KNN index scan (`ORDER BY
+<expression> <-> point LIMIT n`); this module ranks them exactly and proves that no shelter left
+in the index could rank among them.
 
-Ties (shelters at the very same point are common in the city's data) are broken by id. A second
-ORDER BY key would make PostgreSQL give up the KNN index scan for a sort of the whole table, so the
-query asks the index for a few more rows than needed, sorts them by (distance, id) here, and asks
-again for more in the rare case where the last row fetched is still tied with the last one kept.
+Around Kyiv (`PLANAR_AREA`) the candidates come from an SP-GiST index on the shelters' positions on
+a local plane (models.LOCATION_PLANAR_SQL: x = longitude × cos 50.4°, y = latitude), about half the
+database time of the geography index, because planar distances are plain arithmetic where
+distances on the sphere are trigonometry. The plane's distances are within half a percent of the
+ground's; `ground_distance_floor_m` turns the planar distance of the last candidate fetched into a
+proven lower bound on the ground distance of every shelter not fetched. When that bound is not
+above the distance of the last shelter kept (or the last candidate ties with it), the query is
+repeated with four times as many candidates: with `limit + 2` candidates, that is rare.
+
+Elsewhere (a phone far from Kyiv, where the plane no longer fits) the query orders by
+`location::geography <-> point`, served by the geography GiST index (models.LOCATION_GEOGRAPHY_SQL):
+PostGIS answers in true sphere distance (the index gives bounds, PostGIS re-checks), and only ties
+remain to be sorted here.
+
+A second ORDER BY key (the id) would make PostgreSQL give up the KNN index scan for a sort of the
+whole table, hence the ranking in Python.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import orjson
 import psycopg
+import psycopg.errors
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, Q
+from psycopg.pq import ConnStatus, ExecStatus
 
 from shelters.hours import hours_label, kyiv_moment, walking_minutes
-from shelters.models import LOCATION_GEOGRAPHY_SQL, Shelter, ShelterCatalogue
+from shelters.importing.fields import KYIV_LAT, KYIV_LON
+from shelters.models import LOCATION_GEOGRAPHY_SQL, LOCATION_PLANAR_SQL, PLANAR_COS, Shelter, ShelterCatalogue
+
+if TYPE_CHECKING:
+    from psycopg.pq.abc import PGresult
 
 EARTH_RADIUS_M = 6371008.7714
 
@@ -43,6 +60,38 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+# Query points served by the planar index: the city's bounds and half a degree (35–55 km) around
+# them. The bound below holds anywhere; outside this box it would ask for many more candidates.
+PLANAR_AREA = (KYIV_LAT[0] - 0.5, KYIV_LAT[1] + 0.5, KYIV_LON[0] - 0.5, KYIV_LON[1] + 0.5)
+
+
+def ground_distance_floor_m(lat: float, planar_deg: float, reach_m: float) -> float:
+    """A lower bound on the ground distance from latitude `lat` to any point at `planar_deg` or more
+    on the plane (LOCATION_PLANAR_SQL), among the points within `reach_m` on the ground; 0 if none
+    can be given.
+
+    With a = Δφ, b = Δλ (radians), the haversine formula reads
+    hav θ = hav a + cos φ₁ cos φ₂ hav b. A point within `reach_m` = Rδ has |a| ≤ δ (no path changes
+    latitude faster than a meridian), so cos φ₂ ≥ cos(|φ₁| + δ), and hav b ≤ hav δ / (cos φ₁ cos φ₂).
+    With sin t ≥ t (1 − t²/6), hav x ≥ (x/2)² (1 − x²/24)²; so with m = max |a|, |b| and
+    F = min(1, √(cos φ₁ cos φ₂) / c) · (1 − m²/24), hav θ ≥ F² (a² + c²b²) / 4 = (F P / 2)², where P
+    is the planar distance in radians; and θ = 2 asin √(hav θ) ≥ F P. Hence the ground distance is at
+    least R F P.
+    """
+    delta = reach_m / EARTH_RADIUS_M
+    phi = math.radians(abs(lat))
+    if phi + delta >= math.pi / 2:
+        return 0.0
+    cos_product = math.cos(phi) * math.cos(phi + delta)
+    hav_b = math.sin(delta / 2) ** 2 / cos_product
+    b = 2 * math.asin(math.sqrt(hav_b)) if hav_b < 1 else math.pi
+    m = max(delta, b)
+    if m * m >= 24:
+        return 0.0
+    factor = min(1.0, math.sqrt(cos_product) / PLANAR_COS) * (1 - m * m / 24)
+    return EARTH_RADIUS_M * factor * math.radians(planar_deg)
 
 
 class NearestShelter(TypedDict):
@@ -63,54 +112,166 @@ class NearestShelter(TypedDict):
     walk_minutes: int
 
 
-# Only constants are formatted into this SQL (the index expression, then the filter fragments).
-_NEAREST_SQL = f"""
+# Only constants are formatted into this SQL (the index expression, then the filter fragments); the
+# values are the statement's parameters: $1 the point's x (planar) or longitude, $2 its latitude,
+# $3 how many rows to fetch, then the filters' own. The last column is the ordering distance:
+# planar degrees, or metres on the sphere.
+_NEAREST_SQL = """
 SELECT id, name_uk, name_en, address_uk, address_en, kind, protection, district, wheelchair_accessible,
-       opening_hours, opens_at, closes_at, status, ST_Y(location), ST_X(location),
-       {LOCATION_GEOGRAPHY_SQL} <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography AS distance
+       CASE WHEN opening_hours = 'schedule' THEN to_char(opens_at, 'HH24:MI') || '-' || to_char(closes_at, 'HH24:MI')
+            ELSE opening_hours END,
+       status, ST_Y(location), ST_X(location), {order} AS distance
 FROM shelters_shelter
 WHERE is_active AND status <> 'closed' {{filters}}
-ORDER BY {LOCATION_GEOGRAPHY_SQL} <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography
-LIMIT %(fetch)s
-"""  # noqa: S608
-# Rows fetched beyond `limit`, so that ties at the cut can be ordered by id without a second query.
+ORDER BY {order}
+LIMIT $3
+"""
+_PLANAR_SQL = _NEAREST_SQL.format(order=f"{LOCATION_PLANAR_SQL} <-> point($1, $2)")
+_SPHERE_SQL = _NEAREST_SQL.format(
+    order=f"{LOCATION_GEOGRAPHY_SQL} <-> ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography"
+)
+# Rows fetched beyond `limit`: enough, nearly always, to prove the answer in one query.
 TIE_MARGIN = 2
-_ONLY_WHEN_ASKED = 2**31
+# Proofs compare floating-point numbers: a margin far below any distance that matters, far above rounding.
+_PROOF_MARGIN_M = 1e-6
 
-# A shelter open at a moment, given the moment's Kyiv wall-clock time %(t)s and whether school is on.
+# Parameter types (PostgreSQL type OIDs) of the statement: float8, float8, int8, then the filters'.
+_FLOAT8, _INT8, _TEXT, _TIME, _BOOL = 701, 20, 25, 1083, 16
+_BASE_TYPES = (_FLOAT8, _FLOAT8, _INT8)
+
+# A shelter open at a moment, given the moment's Kyiv wall-clock time and whether school is on.
 # Mirrors hours.is_open_at; reported-locked shelters are left out of "open" answers.
 _OPEN_AT_SQL = """
 AND status <> 'locked_reported'
 AND (opening_hours IN ('always', 'unknown')
-     OR (opening_hours = 'school' AND %(school_open)s)
+     OR (opening_hours = 'school' AND ${school_open})
      OR (opening_hours = 'schedule' AND CASE WHEN opens_at < closes_at
-                                             THEN %(t)s >= opens_at AND %(t)s < closes_at
-                                             ELSE %(t)s >= opens_at OR %(t)s < closes_at END))
+                                             THEN ${t} >= opens_at AND ${t} < closes_at
+                                             ELSE ${t} >= opens_at OR ${t} < closes_at END))
 """
 
 
-def _nearest_rows(sql: str, params: dict[str, Any], limit: int) -> list[tuple[Any, ...]]:
-    """Rows sorted by (distance, id), exact for the first `limit` (see the module docstring)."""
+@dataclass(frozen=True)
+class _Statement:
+    """A nearest-shelter query for one combination of filters, prepared once per connection."""
+
+    name: bytes
+    sql: bytes
+    types: tuple[int, ...]
+
+
+_statements: dict[tuple[bool, str], _Statement] = {}
+
+
+def _statement(planar: bool, filters: str, types: tuple[int, ...]) -> _Statement:
+    key = (planar, filters)
+    statement = _statements.get(key)
+    if statement is None:
+        sql = (_PLANAR_SQL if planar else _SPHERE_SQL).format(filters=filters)
+        name = "kyivguide_nearest_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:16]
+        statement = _statements[key] = _Statement(name.encode(), sql.encode(), types)
+    return statement
+
+
+# (ground distance in metres, id, row)
+_Ranked = tuple[float, int, tuple[Any, ...]]
+
+
+def _fetch(statement: _Statement, values: list[bytes]) -> list[tuple[Any, ...]]:
+    """The statement's rows, from libpq directly: one blocking call (which releases the GIL).
+
+    psycopg's cursor would cost about as much client CPU as PostgreSQL spends on the query, and this
+    statement needs none of its work: the parameters are numbers, the columns text and numbers.
+    The statement is prepared on the connection on first use, with a generic plan (the one plan —
+    an index scan ordered by distance to the parameter — is the same for every point).
+    """
     connection.ensure_connection()
     raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns psycopg's statement preparation off (its client-side cursors cannot use it).
-        # A threshold no query reaches lets this explicit `prepare=True` work and prepares nothing else;
-        # and the one plan (an index scan ordered by distance to the parameter) is the same for every
-        # point, so PostgreSQL may skip planning (plan_cache_mode concerns prepared statements only).
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
+    pgconn = raw.pgconn
+    prepared: set[bytes] | None = getattr(raw, "_kyivguide_prepared", None)
+    if prepared is None:
         raw.execute("SET plan_cache_mode = force_generic_plan")
-    # A server-side prepared statement (one per filter combination and connection): PostgreSQL then
-    # neither parses nor plans the query on each call.
-    with psycopg.Cursor(raw) as cursor:
-        while True:
-            cursor.execute(sql, params, prepare=True)
-            rows = sorted(cursor.fetchall(), key=lambda row: (row[15], row[0]))
-            # Exact unless the farthest row fetched ties with the last one kept: then a shelter with
-            # a smaller id at that same distance may not have been fetched yet.
-            if len(rows) < params["fetch"] or rows[-1][15] > rows[limit - 1][15]:
-                return rows
-            params["fetch"] *= 4
+        prepared = raw._kyivguide_prepared = set()
+    if statement.name not in prepared:
+        _check(pgconn.prepare(statement.name, statement.sql, statement.types), raw)
+        prepared.add(statement.name)
+    try:
+        result = _check(pgconn.exec_prepared(statement.name, values), raw)
+    except psycopg.errors.InvalidSqlStatementName:
+        # Something discarded the session's prepared statements (DISCARD ALL): prepare again.
+        prepared.clear()
+        _check(pgconn.prepare(statement.name, statement.sql, statement.types), raw)
+        prepared.add(statement.name)
+        result = _check(pgconn.exec_prepared(statement.name, values), raw)
+    get = result.get_value
+    rows = []
+    for n in range(result.ntuples):
+        accessible = get(n, 8)
+        rows.append(
+            (
+                int(get(n, 0)),  # type: ignore[arg-type]
+                _text(get(n, 1)),
+                _text(get(n, 2)),
+                _text(get(n, 3)),
+                _text(get(n, 4)),
+                _text(get(n, 5)),
+                _text(get(n, 6)),
+                _text(get(n, 7)),
+                None if accessible is None else accessible == b"t",
+                _text(get(n, 9)),
+                _text(get(n, 10)),
+                float(get(n, 11)),  # type: ignore[arg-type]
+                float(get(n, 12)),  # type: ignore[arg-type]
+                float(get(n, 13)),  # type: ignore[arg-type]
+            )
+        )
+    return rows
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode() if value is not None else ""
+
+
+def _check(result: PGresult, raw: psycopg.Connection[Any]) -> PGresult:
+    if result.status == ExecStatus.TUPLES_OK or result.status == ExecStatus.COMMAND_OK:
+        return result
+    if raw.pgconn.status == ConnStatus.BAD:
+        raise psycopg.OperationalError(raw.pgconn.error_message.decode(errors="replace"))
+    raise psycopg.errors.error_from_result(result)
+
+
+def _nearest_planar(
+    statement: _Statement, lat: float, lon: float, limit: int, filter_values: list[bytes]
+) -> list[_Ranked]:
+    """The first `limit` rows by (ground distance, id), from candidates in planar order."""
+    position = [repr(lon * PLANAR_COS).encode(), repr(lat).encode()]
+    fetch = limit + TIE_MARGIN
+    while True:
+        rows = _fetch(statement, [*position, str(fetch).encode(), *filter_values])
+        ranked = sorted((haversine_m(lat, lon, row[11], row[12]), row[0], row) for row in rows)
+        if len(rows) < fetch:
+            return ranked[:limit]  # every qualifying shelter was fetched
+        kept = ranked[limit - 1][0]
+        # Every shelter not fetched is at least as far on the plane as the farthest one fetched.
+        if ground_distance_floor_m(lat, max(row[13] for row in rows), kept) > kept + _PROOF_MARGIN_M:
+            return ranked[:limit]
+        fetch *= 4
+
+
+def _nearest_sphere(
+    statement: _Statement, lat: float, lon: float, limit: int, filter_values: list[bytes]
+) -> list[_Ranked]:
+    """The first `limit` rows by (sphere distance, id), from candidates in sphere-distance order."""
+    position = [repr(lon).encode(), repr(lat).encode()]
+    fetch = limit + TIE_MARGIN
+    while True:
+        rows = _fetch(statement, [*position, str(fetch).encode(), *filter_values])
+        ranked = sorted((row[13], row[0], row) for row in rows)
+        # Exact unless the farthest row fetched ties with the last one kept: then a shelter with
+        # a smaller id at that same distance may not have been fetched yet.
+        if len(rows) < fetch or ranked[-1][0] > ranked[limit - 1][0]:
+            return ranked[:limit]
+        fetch *= 4
 
 
 def shelters_nearest(
@@ -131,50 +292,63 @@ def shelters_nearest(
     open at that instant in Kyiv time (see hours.py); with `accessible` only wheelchair-accessible
     ones; with `kinds` only those kinds of place.
     """
-    filters: list[str] = []
     lon, lat = (point.x, point.y) if isinstance(point, Point) else point
-    params: dict[str, Any] = {"lat": float(lat), "lon": float(lon), "fetch": limit + TIE_MARGIN}
+    lat, lon = float(lat), float(lon)
+    filters: list[str] = []
+    types = list(_BASE_TYPES)
+    values: list[bytes] = []
+
+    def parameter(type_oid: int, value: bytes) -> str:
+        types.append(type_oid)
+        values.append(value)
+        return f"${len(types)}"
+
     if not pupils:
         filters.append("AND opening_hours <> 'school'")
     if accessible:
         filters.append("AND wheelchair_accessible")
     if kinds:
-        filters.append("AND kind = ANY(%(kinds)s)")
-        params["kinds"] = list(kinds)
+        # Kinds are identifiers (ShelterKind values): no comma can occur in one.
+        filters.append(f"AND kind = ANY(string_to_array({parameter(_TEXT, ','.join(kinds).encode())}, ','))")
     if open_at is not None:
         moment = kyiv_moment(open_at)
-        filters.append(_OPEN_AT_SQL)
-        params["t"] = moment.time_of_day
-        params["school_open"] = moment.school_open
-    sql = _NEAREST_SQL.format(filters=" ".join(filters))
+        filters.append(
+            _OPEN_AT_SQL.replace("${t}", parameter(_TIME, moment.time_of_day.isoformat().encode())).replace(
+                "${school_open}", parameter(_BOOL, b"t" if moment.school_open else b"f")
+            )
+        )
+    south, north, west, east = PLANAR_AREA
+    planar = south <= lat <= north and west <= lon <= east
+    statement = _statement(planar, " ".join(filters), tuple(types))
+    search = _nearest_planar if planar else _nearest_sphere
     try:
-        rows = _nearest_rows(sql, params, limit)
+        ranked = search(statement, lat, lon, limit, values)
     except psycopg.OperationalError:
         # The persistent connection died (a database restart): one retry on a new connection, in
         # place of the health-check round trip Django's cursor() would make on every request.
         if connection.in_atomic_block:
             raise
         connection.close()
-        rows = _nearest_rows(sql, params, limit)
+        ranked = search(statement, lat, lon, limit, values)
     return [
         {
             "id": row[0],
-            "name": row[1] or "",
-            "name_en": row[2] or "",
-            "address": row[3] or "",
-            "address_en": row[4] or "",
+            "name": row[1],
+            "name_en": row[2],
+            "address": row[3],
+            "address_en": row[4],
             "kind": row[5],
             "protection": row[6],
             "district": row[7],
             "wheelchair_accessible": row[8],
-            "hours": hours_label(row[9], row[10], row[11]),
-            "status": row[12],
-            "lat": row[13],
-            "lon": row[14],
-            "distance_m": row[15],
-            "walk_minutes": walking_minutes(row[15]),
+            "hours": row[9],
+            "status": row[10],
+            "lat": row[11],
+            "lon": row[12],
+            "distance_m": distance,
+            "walk_minutes": walking_minutes(distance),
         }
-        for row in rows[:limit]
+        for distance, _, row in ranked
     ]
 
 
