@@ -9,7 +9,8 @@ run; never the development database, never touched by `make run`):
    (the city's CSV format) — targets ≤ 60 s and peak memory (max RSS) ≤ 500 MB;
 3. with the 103,745 shelters in place, gunicorn (the project's config, production settings) serves
    `/_bench/constant` and then `/api/v1/shelters/nearest` at random points in Kyiv (a wrk Lua script)
-   at 16 connections — targets: nearest ≥ 50 % of the constant view's throughput, p99 ≤ 100 ms.
+   at 16 connections, in 10 back-to-back pairs of 4-second runs — targets: nearest ≥ 50 % of the
+   constant view's throughput (the lower median of the pairs), p99 ≤ 100 ms (the median run).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import csv
 import gzip
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,8 +36,8 @@ from shelters.importing.fields import KYIV_LAT, KYIV_LON
 
 ROWS = 100_000
 CONNECTIONS = 16
-SECONDS = 8
-ROUNDS = 5
+SECONDS = 4
+ROUNDS = 10
 SEED = 20220224
 
 STREETS = [
@@ -227,22 +229,29 @@ def run() -> list[str]:
             # Warm up both paths (connections, plans) before measuring.
             wrk(f"{base}/_bench/constant", connections=4, seconds=2)
             wrk(base, connections=4, seconds=2, script=str(script))
-            # Back-to-back pairs, several times: the machine is shared, and a pair measured a few
-            # seconds apart sees the same machine. The median pair is reported.
+            # Back-to-back pairs, many short ones, in alternating order: the machine is shared (its
+            # speed changes from one second to the next; one 8-second pair swings by ±20 %), and a
+            # pair measured seconds apart sees the same machine. The lower median pair is reported.
             pairs = []
-            for _ in range(ROUNDS):
-                constant = wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS)
-                nearest = wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script))
-                pairs.append((nearest.requests_per_s / constant.requests_per_s, constant, nearest))
+            for round_ in range(ROUNDS):
+                runs = {}
+                for name in ("constant", "nearest") if round_ % 2 == 0 else ("nearest", "constant"):
+                    if name == "constant":
+                        runs[name] = wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS)
+                    else:
+                        runs[name] = wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script))
+                ratio = runs["nearest"].requests_per_s / runs["constant"].requests_per_s
+                pairs.append((ratio, runs["constant"], runs["nearest"]))
     finally:
         script.unlink()
     pairs.sort(key=lambda pair: pair[0])
-    ratio, constant, nearest = pairs[len(pairs) // 2]
+    ratio, constant, nearest = pairs[(len(pairs) - 1) // 2]
+    p99 = statistics.median(run.p99_ms for _, _, run in pairs)
     lines.append(f"/_bench/constant ({CONNECTIONS} connections): {constant.line()}")
     lines.append(f"nearest at random points, {_count(url):,} shelters ({CONNECTIONS} connections): {nearest.line()}")
     lines.append(
-        f"nearest / constant throughput, median of {ROUNDS} pairs: {ratio:.0%} "
+        f"nearest / constant throughput, lower median of {ROUNDS} pairs: {ratio:.0%} "
         f"(all: {', '.join(f'{r:.0%}' for r, _, _ in pairs)}; target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
-        f"nearest p99 {nearest.p99_ms:.1f} ms (target ≤ 100 ms: {'OK' if nearest.p99_ms <= 100 else 'OVER'})"
+        f"nearest p99 {p99:.1f} ms, the median of the {ROUNDS} runs (target ≤ 100 ms: {'OK' if p99 <= 100 else 'OVER'})"
     )
     return lines

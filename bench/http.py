@@ -17,8 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Production-like settings for the server under load: DEBUG off, no access log.
+# Production-like settings for the server under load: DEBUG off, no access log, and no worker
+# recycling (a worker re-importing Django in the middle of one run would skew that run alone).
 PRODUCTION_ENV = {
+    "WEB_MAX_REQUESTS": "0",
     "DEBUG": "0",
     "SECRET_KEY": "bench-" + "x" * 44,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
