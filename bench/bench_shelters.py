@@ -30,7 +30,7 @@ from pathlib import Path
 import psycopg
 
 from bench import BENCH_ENV
-from bench.http import ROOT, gunicorn, wrk
+from bench.http import ROOT, gunicorn, interleaved, lower_median, wrk
 from kyivguide.env import database_url, parse_database_url
 from shelters.importing.fields import KYIV_LAT, KYIV_LON
 
@@ -229,29 +229,26 @@ def run() -> list[str]:
             # Warm up both paths (connections, plans) before measuring.
             wrk(f"{base}/_bench/constant", connections=4, seconds=2)
             wrk(base, connections=4, seconds=2, script=str(script))
-            # Back-to-back pairs, many short ones, in alternating order: the machine is shared (its
-            # speed changes from one second to the next; one 8-second pair swings by ±20 %), and a
-            # pair measured seconds apart sees the same machine. The lower median pair is reported.
-            pairs = []
-            for round_ in range(ROUNDS):
-                runs = {}
-                for name in ("constant", "nearest") if round_ % 2 == 0 else ("nearest", "constant"):
-                    if name == "constant":
-                        runs[name] = wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS)
-                    else:
-                        runs[name] = wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script))
-                ratio = runs["nearest"].requests_per_s / runs["constant"].requests_per_s
-                pairs.append((ratio, runs["constant"], runs["nearest"]))
+            # Many short back-to-back pairs (bench.http.interleaved): one 8-second pair swings by ±20 %.
+            rounds = interleaved(
+                {
+                    "constant": lambda: wrk(f"{base}/_bench/constant", connections=CONNECTIONS, seconds=SECONDS),
+                    "nearest": lambda: wrk(base, connections=CONNECTIONS, seconds=SECONDS, script=str(script)),
+                },
+                ROUNDS,
+            )
     finally:
         script.unlink()
-    pairs.sort(key=lambda pair: pair[0])
-    ratio, constant, nearest = pairs[(len(pairs) - 1) // 2]
-    p99 = statistics.median(run.p99_ms for _, _, run in pairs)
+    ratios = [r["nearest"].requests_per_s / r["constant"].requests_per_s for r in rounds]
+    ratio = lower_median(ratios)
+    middle = rounds[ratios.index(ratio)]
+    constant, nearest = middle["constant"], middle["nearest"]
+    p99 = statistics.median(r["nearest"].p99_ms for r in rounds)
     lines.append(f"/_bench/constant ({CONNECTIONS} connections): {constant.line()}")
     lines.append(f"nearest at random points, {_count(url):,} shelters ({CONNECTIONS} connections): {nearest.line()}")
     lines.append(
         f"nearest / constant throughput, lower median of {ROUNDS} pairs: {ratio:.0%} "
-        f"(all: {', '.join(f'{r:.0%}' for r, _, _ in pairs)}; target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
+        f"(all: {', '.join(f'{r:.0%}' for r in sorted(ratios))}; target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
         f"nearest p99 {p99:.1f} ms, the median of the {ROUNDS} runs (target ≤ 100 ms: {'OK' if p99 <= 100 else 'OVER'})"
     )
     return lines

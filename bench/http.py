@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,3 +128,23 @@ def wrk(
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         errors=sum(int(g) for g in errors.groups()) if errors else 0,
     )
+
+
+def interleaved(loads: Mapping[str, Callable[[], WrkResult]], rounds: int) -> list[dict[str, WrkResult]]:
+    """Each load once per round, back to back, in an order rotated every round.
+
+    This machine is shared: its speed changes from one second to the next, so a single long run of
+    each load compares two different machines. Loads measured seconds apart in one round see the
+    same one, and rotating the order cancels a drift within a round. Compare within rounds.
+    """
+    names = list(loads)
+    results = []
+    for round_ in range(rounds):
+        shift = round_ % len(names)
+        results.append({name: loads[name]() for name in names[shift:] + names[:shift]})
+    return results
+
+
+def lower_median(values: list[float]) -> float:
+    """The middle value, or the lower of the two middle ones: never flattering."""
+    return sorted(values)[(len(values) - 1) // 2]
