@@ -240,36 +240,34 @@ def _check(result: PGresult, raw: psycopg.Connection[Any]) -> PGresult:
     raise psycopg.errors.error_from_result(result)
 
 
-def _nearest_planar(
-    statement: _Statement, lat: float, lon: float, limit: int, filter_values: list[bytes]
+def _nearest(
+    statement: _Statement, planar: bool, lat: float, lon: float, limit: int, filter_values: list[bytes]
 ) -> list[_Ranked]:
-    """The first `limit` rows by (ground distance, id), from candidates in planar order."""
-    position = [repr(lon * PLANAR_COS).encode(), repr(lat).encode()]
+    """The first `limit` rows by (ground distance, id), from candidates in the index's order.
+
+    On the plane the candidates are re-ranked by haversine, and the answer stands when the proof
+    (ground_distance_floor_m) shows that no shelter left in the index can rank among those kept. On
+    the sphere PostgreSQL's order is the true one, and the answer stands unless the farthest
+    candidate ties with the last one kept (a shelter with a smaller id at that distance may not have
+    been fetched yet).
+    """
+    position = [repr(lon * PLANAR_COS if planar else lon).encode(), repr(lat).encode()]
     fetch = limit + TIE_MARGIN
     while True:
         rows = _fetch(statement, [*position, str(fetch).encode(), *filter_values])
-        ranked = sorted((haversine_m(lat, lon, row[11], row[12]), row[0], row) for row in rows)
+        if planar:
+            ranked = sorted((haversine_m(lat, lon, row[11], row[12]), row[0], row) for row in rows)
+        else:
+            ranked = sorted((row[13], row[0], row) for row in rows)
         if len(rows) < fetch:
             return ranked[:limit]  # every qualifying shelter was fetched
         kept = ranked[limit - 1][0]
-        # Every shelter not fetched is at least as far on the plane as the farthest one fetched.
-        if ground_distance_floor_m(lat, max(row[13] for row in rows), kept) > kept + _PROOF_MARGIN_M:
-            return ranked[:limit]
-        fetch *= 4
-
-
-def _nearest_sphere(
-    statement: _Statement, lat: float, lon: float, limit: int, filter_values: list[bytes]
-) -> list[_Ranked]:
-    """The first `limit` rows by (sphere distance, id), from candidates in sphere-distance order."""
-    position = [repr(lon).encode(), repr(lat).encode()]
-    fetch = limit + TIE_MARGIN
-    while True:
-        rows = _fetch(statement, [*position, str(fetch).encode(), *filter_values])
-        ranked = sorted((row[13], row[0], row) for row in rows)
-        # Exact unless the farthest row fetched ties with the last one kept: then a shelter with
-        # a smaller id at that same distance may not have been fetched yet.
-        if len(rows) < fetch or ranked[-1][0] > ranked[limit - 1][0]:
+        if planar:
+            # Every shelter not fetched is at least as far on the plane as the farthest one fetched.
+            proven = ground_distance_floor_m(lat, max(row[13] for row in rows), kept) > kept + _PROOF_MARGIN_M
+        else:
+            proven = ranked[-1][0] > kept
+        if proven:
             return ranked[:limit]
         fetch *= 4
 
@@ -320,16 +318,15 @@ def shelters_nearest(
     south, north, west, east = PLANAR_AREA
     planar = south <= lat <= north and west <= lon <= east
     statement = _statement(planar, " ".join(filters), tuple(types))
-    search = _nearest_planar if planar else _nearest_sphere
     try:
-        ranked = search(statement, lat, lon, limit, values)
+        ranked = _nearest(statement, planar, lat, lon, limit, values)
     except psycopg.OperationalError:
         # The persistent connection died (a database restart): one retry on a new connection, in
         # place of the health-check round trip Django's cursor() would make on every request.
         if connection.in_atomic_block:
             raise
         connection.close()
-        ranked = search(statement, lat, lon, limit, values)
+        ranked = _nearest(statement, planar, lat, lon, limit, values)
     return [
         {
             "id": row[0],
