@@ -15,7 +15,7 @@ Kinds of hours:
   rules shelters are to be open during an alert, and hiding 3,600 shelters would leave people with
   none; pages say "hours not published" next to them.
 
-The same rules are written in SQL (selectors.shelters_nearest) and in the browser
+The same rules are written in SQL (selectors/nearest.py) and in the browser
 (static/js/shelters-core.js); the tests hold them to each other.
 """
 

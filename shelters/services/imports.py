@@ -25,10 +25,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shelters.geo import haversine_m
 from shelters.importing.clean import REJECTION_REASONS, CleanResult, Merge, Rejection, ShelterRecord, clean_rows
 from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
 from shelters.models import Shelter, ShelterImport, ShelterKind, ShelterStatus
-from shelters.selectors import haversine_m
 from shelters.services.catalogue import shelter_catalogue_bump
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, 
 from kyivguide.tests.test_settings import run_manage
 from shelters.models import Shelter, ShelterImport
 from shelters.schedule import IMPORT_TASK, beat_schedule
-from shelters.selectors import shelters_catalogue_version
+from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_from_url
 from shelters.tasks import import_from_source_url
 from shelters.tests.test_clean import city_csv, row
