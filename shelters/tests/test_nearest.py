@@ -4,6 +4,7 @@ import math
 import random
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -13,8 +14,9 @@ from django.db import connection
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import is_open_at, walking_minutes
 from shelters.models import Shelter
-from shelters.selectors.nearest import NEAREST_SQL, NearestShelter, shelters_nearest
-from shelters.services import shelters_import_file
+from shelters.selectors import shelter_index as index_module
+from shelters.selectors.nearest import NearestShelter, shelters_nearest
+from shelters.services import shelter_catalogue_bump, shelter_set_status, shelters_import_file
 from shelters.tests.factories import ShelterFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -153,19 +155,37 @@ def test_many_shelters_at_one_point_are_ordered_by_id_even_beyond_the_fetch_marg
     assert [r["id"] for r in found] == [nearer.id, *ids[:12]]
 
 
-def test_the_search_is_a_knn_scan_of_the_geography_index() -> None:
-    ShelterFactory.create_batch(50)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE shelters_shelter")
-        cursor.execute(
-            "EXPLAIN " + NEAREST_SQL.format(filters="AND opening_hours <> 'school'"),
-            {"lat": 50.45, "lon": 30.52, "fetch": 13},
-        )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+def test_the_index_is_rebuilt_when_the_catalogue_changes_looked_at_once_a_second(
+    django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ShelterFactory.create(location=at(50.45, 30.52))
+    clock = [1000.0]
+    monkeypatch.setattr(index_module.time, "monotonic", lambda: clock[0])
+    with django_assert_num_queries(3):  # the version, the shelters, the rows found
+        assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [first.id]
 
-    assert "Index Scan using shelter_location_geog_gist" in plan
-    assert "Order By: ((location)::geography(Point,4326) <->" in plan
-    assert "Sort" not in plan
+    nearer = ShelterFactory.create(location=at(50.451, 30.52))
+    shelter_catalogue_bump()
+    clock[0] += 0.9
+    with django_assert_num_queries(1):  # within the second: only the rows found
+        assert [r["id"] for r in shelters_nearest(point=at(50.451, 30.52), limit=1)] == [first.id]
+    clock[0] += 0.1
+    with django_assert_num_queries(3):
+        assert [r["id"] for r in shelters_nearest(point=at(50.451, 30.52), limit=1)] == [nearer.id]
+    clock[0] += 1
+    with django_assert_num_queries(2):  # the version again, unchanged: no rebuild
+        assert [r["id"] for r in shelters_nearest(point=at(50.451, 30.52), limit=1)] == [nearer.id]
+
+
+def test_a_shelter_closed_within_the_second_is_never_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    closing, other = (ShelterFactory.create(location=at(50.45 + n / 1000, 30.52)) for n in range(2))
+    monkeypatch.setattr(index_module.time, "monotonic", lambda: 1000.0)
+    assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [closing.id]
+
+    shelter_set_status(shelter_ids=[closing.id], status="closed", verified_at=None)
+
+    # The index has not looked at the version yet; the row read back is closed, so it rebuilds.
+    assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [other.id]
 
 
 def test_random_phones_get_the_brute_force_answer() -> None:
