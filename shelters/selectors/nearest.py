@@ -2,32 +2,21 @@
 
 Distances are great-circle distances on the sphere of `geo.EARTH_RADIUS_M`, and ties (shelters at
 one address are common in the city's data) are broken by id; the tests compare with a brute-force
-haversine to 1 mm. The search walks this process's index of the listed shelters
-(shelter_index.py), then reads the rows found from PostgreSQL by id. A row that no longer passes
-the filters (changed within the last second, before the index saw it) makes the index rebuild at
-once and the search run again.
+haversine to 1 mm. The search walks this process's index of the listed shelters (shelter_index.py),
+which follows the catalogue in PostgreSQL within a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.contrib.gis.geos import Point
-from django.db import connection
 
 from shelters.hours import hours_label, is_open_at, walking_minutes
 from shelters.models import OpeningHours, ShelterStatus
 from shelters.selectors.shelter_index import Listing, shelter_index
-
-# The rows found, with the fields the filters read in Listing's order (columns 9 to 14).
-_ROWS_SQL = """
-SELECT id, name_uk, name_en, address_uk, address_en, protection, district, ST_Y(location), ST_X(location),
-       kind, wheelchair_accessible, opening_hours, opens_at, closes_at, status
-FROM shelters_shelter
-WHERE id = ANY(%s) AND is_active
-"""
 
 
 class NearestShelter(TypedDict):
@@ -83,31 +72,23 @@ def shelters_nearest(
             )
         )
 
-    for refresh in (False, True):
-        found = shelter_index(refresh=refresh).nearest(point.y, point.x, limit, keep)
-        with connection.cursor() as cursor:
-            cursor.execute(_ROWS_SQL, [[ident for _, ident in found]])
-            rows = {row[0]: row for row in cursor.fetchall() if keep(Listing(*row[9:]))}
-        if len(rows) == len(found):
-            break
-    return [_result(rows[ident], distance) for distance, ident in found if ident in rows]
-
-
-def _result(row: tuple[Any, ...], distance: float) -> NearestShelter:
-    return {
-        "id": row[0],
-        "name": row[1] or "",
-        "name_en": row[2] or "",
-        "address": row[3] or "",
-        "address_en": row[4] or "",
-        "kind": row[9],
-        "protection": row[5],
-        "district": row[6],
-        "wheelchair_accessible": row[10],
-        "hours": hours_label(row[11], row[12], row[13]),
-        "status": row[14],
-        "lat": row[7],
-        "lon": row[8],
-        "distance_m": distance,
-        "walk_minutes": walking_minutes(distance),
-    }
+    return [
+        {
+            "id": shelter.id,
+            "name": shelter.name,
+            "name_en": shelter.name_en,
+            "address": shelter.address,
+            "address_en": shelter.address_en,
+            "kind": shelter.listing.kind,
+            "protection": shelter.protection,
+            "district": shelter.district,
+            "wheelchair_accessible": shelter.listing.wheelchair_accessible,
+            "hours": hours_label(shelter.listing.opening_hours, shelter.listing.opens_at, shelter.listing.closes_at),
+            "status": shelter.listing.status,
+            "lat": shelter.lat,
+            "lon": shelter.lon,
+            "distance_m": distance,
+            "walk_minutes": walking_minutes(distance),
+        }
+        for distance, shelter in shelter_index().nearest(point.y, point.x, limit, keep)
+    ]

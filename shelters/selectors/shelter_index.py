@@ -1,15 +1,15 @@
 """The in-process index of listed shelters that the nearest search walks (selectors/nearest.py).
 
 Each process keeps, for every listed shelter, its id, its position and the fields the filters read,
-in a k-d tree (about 200 bytes a shelter: 20 MB at 100,000). Positions are points in 3-D, metres
+in a k-d tree. Positions are points in 3-D, metres
 from the Earth's centre: the straight-line (chord) distance between two points of a sphere grows
 with their great-circle distance, so the nearest by chord are the nearest on the ground, and the
-tree's textbook search is exact: a branch is skipped only when its bounding plane is farther than
-the last of the best found so far (or, at an equal distance, could hold no smaller id).
+tree's textbook search is exact: a branch is skipped only when the box around its points is farther
+than the last of the best found so far.
 
-PostgreSQL stays the source of truth: the index is rebuilt when the catalogue version changes
-(every import and staff change bumps it, services/catalogue.py), checked at most once a second per
-process, and the rows answered are read from the table (nearest.py).
+PostgreSQL stays the source of truth: the index is rebuilt from it when the catalogue version
+changes (every import and staff change bumps it, services/catalogue.py), which each process looks
+at at most once a second. Answers may thus lag a change by a second; their Cache-Control allows 30.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ LEAF_SIZE = 16
 
 
 class Listing(NamedTuple):
-    """What the nearest search's filters read of a shelter."""
+    """What the nearest search's filters read of a shelter (shared by the shelters alike)."""
 
     kind: str
     wheelchair_accessible: bool | None
@@ -43,8 +43,23 @@ class Listing(NamedTuple):
     status: str
 
 
-# (x, y, z) in metres, id, listing
-_Point = tuple[tuple[float, float, float], int, Listing]
+class Entry(NamedTuple):
+    """One listed shelter as the answer shows it."""
+
+    id: int
+    name: str
+    name_en: str
+    address: str
+    address_en: str
+    protection: str
+    district: str
+    lat: float
+    lon: float
+    listing: Listing
+
+
+# (x, y, z) in metres from the Earth's centre, the shelter
+_Point = tuple[tuple[float, float, float], Entry]
 
 
 def to_xyz(lat: float, lon: float) -> tuple[float, float, float]:
@@ -57,57 +72,65 @@ def to_xyz(lat: float, lon: float) -> tuple[float, float, float]:
 
 
 class ShelterIndex:
-    """A k-d tree over the shelters' points: node n covers points[lo:hi] and splits them at the median
-    of one axis into node 2n+1 (points[lo:mid], coordinates ≤ the split) and 2n+2 (the rest, ≥)."""
+    """A k-d tree: node n holds points[lo:hi] and the box around them; unless it is a leaf, its points
+    are sorted along the box's longest axis and halved into nodes 2n+1 (points[lo:mid]) and 2n+2."""
 
     def __init__(self, points: list[_Point]) -> None:
         self.points = points
-        self.splits: dict[int, tuple[int, float]] = {}
-        self._build(0, 0, len(points))
+        self.boxes: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+        if points:
+            self._build(0, 0, len(points))
 
     def _build(self, node: int, lo: int, hi: int) -> None:
+        part = self.points[lo:hi]
+        axes = list(zip(*(p[0] for p in part), strict=True))
+        low, high = tuple(map(min, axes)), tuple(map(max, axes))
+        self.boxes[node] = (low, high)
         if hi - lo <= LEAF_SIZE:
             return
-        part = self.points[lo:hi]
-        axis = max(range(3), key=lambda a: max(p[0][a] for p in part) - min(p[0][a] for p in part))
+        axis = max(range(3), key=lambda a: high[a] - low[a])
         part.sort(key=lambda p: p[0][axis])
         self.points[lo:hi] = part
         mid = (lo + hi) // 2
-        self.splits[node] = (axis, part[mid - lo][0][axis])
         self._build(2 * node + 1, lo, mid)
         self._build(2 * node + 2, mid, hi)
 
-    def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Listing], bool]) -> list[tuple[float, int]]:
-        """(great-circle metres, id) of the `limit` nearest shelters that `keep` accepts, by (distance, id)."""
-        query = to_xyz(lat, lon)
-        # The worst of the best at the top: entries (-chord², -id).
-        best: list[tuple[float, int]] = []
+    def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Listing], bool]) -> list[tuple[float, Entry]]:
+        """(great-circle metres, shelter) of the `limit` nearest that `keep` accepts, by (distance, id)."""
+        qx, qy, qz = to_xyz(lat, lon)
+        # The worst of the best at the top: (-chord², -id, shelter).
+        best: list[tuple[float, int, Entry]] = []
+
+        def gap2(node: int) -> float:
+            """The squared distance from the query to the node's box: no point in it is nearer."""
+            (lx, ly, lz), (hx, hy, hz) = self.boxes[node]
+            dx, dy, dz = max(lx - qx, 0.0, qx - hx), max(ly - qy, 0.0, qy - hy), max(lz - qz, 0.0, qz - hz)
+            return dx * dx + dy * dy + dz * dz
 
         def visit(node: int, lo: int, hi: int) -> None:
             if hi - lo <= LEAF_SIZE:
-                for (x, y, z), ident, listing in self.points[lo:hi]:
-                    if not keep(listing):
-                        continue
-                    entry = (-((x - query[0]) ** 2 + (y - query[1]) ** 2 + (z - query[2]) ** 2), -ident)
-                    if len(best) < limit:
-                        heapq.heappush(best, entry)
-                    elif entry > best[0]:
-                        heapq.heapreplace(best, entry)
+                for (x, y, z), shelter in self.points[lo:hi]:
+                    if keep(shelter.listing):
+                        entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
+                        if len(best) < limit:
+                            heapq.heappush(best, entry)
+                        elif entry[:2] > best[0][:2]:
+                            heapq.heapreplace(best, entry)
                 return
-            axis, split = self.splits[node]
             mid = (lo + hi) // 2
-            below, above = (2 * node + 1, lo, mid), (2 * node + 2, mid, hi)
-            gap = query[axis] - split
-            near, far = (above, below) if gap > 0 else (below, above)
-            visit(*near)
-            if len(best) < limit or gap * gap <= -best[0][0]:
-                visit(*far)
+            below, above = (gap2(2 * node + 1), 2 * node + 1, lo, mid), (gap2(2 * node + 2), 2 * node + 2, mid, hi)
+            for gap, child, start, end in (below, above) if below[0] <= above[0] else (above, below):
+                # At an equal distance the box may still hold a tie with a smaller id.
+                if len(best) < limit or gap <= -best[0][0]:
+                    visit(child, start, end)
 
-        visit(0, 0, len(self.points))
-        return sorted(
-            (2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(-chord2) / (2 * EARTH_RADIUS_M))), -ident)
-            for chord2, ident in best
-        )
+        if self.points:
+            visit(0, 0, len(self.points))
+        ranked = sorted((-chord2, -ident, shelter) for chord2, ident, shelter in best)
+        return [
+            (2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(chord2) / (2 * EARTH_RADIUS_M))), shelter)
+            for chord2, _, shelter in ranked
+        ]
 
 
 def _load() -> ShelterIndex:
@@ -118,14 +141,19 @@ def _load() -> ShelterIndex:
             y=Func(F("location"), function="ST_Y", output_field=FloatField()),
             x=Func(F("location"), function="ST_X", output_field=FloatField()),
         )
-        .values_list("id", "y", "x", *Listing._fields)
+        .values_list(
+            "id", "name_uk", "name_en", "address_uk", "address_en", "protection", "district", "y", "x", *Listing._fields
+        )
     )
     # Shelters share a few hundred listings: one object for each.
     listings: dict[Listing, Listing] = {}
     points = []
-    for ident, lat, lon, *fields in rows:
-        listing = Listing(*fields)
-        points.append((to_xyz(lat, lon), ident, listings.setdefault(listing, listing)))
+    for ident, name, name_en, address, address_en, protection, district, lat, lon, *fields in rows:
+        listing = listings.setdefault(Listing(*fields), Listing(*fields))
+        shelter = Entry(
+            ident, name or "", name_en or "", address or "", address_en or "", protection, district, lat, lon, listing
+        )
+        points.append((to_xyz(lat, lon), shelter))
     return ShelterIndex(points)
 
 
@@ -136,20 +164,20 @@ class _Current:
     lock = threading.Lock()
 
 
-def shelter_index(*, refresh: bool = False) -> ShelterIndex:
-    """This process's index, first rebuilt if the catalogue changed (looked at once a second) or `refresh`."""
+def shelter_index() -> ShelterIndex:
+    """This process's index, first rebuilt if the catalogue version changed (looked at once a second)."""
     current = _Current
     index = current.index
-    if index is not None and not refresh:
+    if index is not None:
         # One thread looks (and rebuilds); meanwhile the others go on with the index they have.
         if time.monotonic() - current.checked_at < CHECK_SECONDS or not current.lock.acquire(blocking=False):
             return index
     else:
         current.lock.acquire()
     try:
-        if refresh or current.index is None or time.monotonic() - current.checked_at >= CHECK_SECONDS:
+        if current.index is None or time.monotonic() - current.checked_at >= CHECK_SECONDS:
             version = shelters_catalogue_version().tag
-            if refresh or current.index is None or version != current.version:
+            if current.index is None or version != current.version:
                 current.index, current.version = _load(), version
             current.checked_at = time.monotonic()
         return current.index
