@@ -15,8 +15,8 @@ Kinds of hours:
   rules shelters are to be open during an alert, and hiding 3,600 shelters would leave people with
   none; pages say "hours not published" next to them.
 
-The same rules are written in SQL (selectors/nearest.py) and in the browser
-(static/js/shelters-core.js); the tests hold them to each other.
+The nearest search applies `is_open_at` itself (selectors/nearest.py); the browser has the same
+rules in static/js/shelters-core.js, and the tests hold the two to each other.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 """The in-process index of listed shelters that the nearest search walks (selectors/nearest.py).
 
-Each process keeps, for every listed shelter, its id, its position and the fields the filters read,
-in a k-d tree. Positions are points in 3-D, metres
-from the Earth's centre: the straight-line (chord) distance between two points of a sphere grows
-with their great-circle distance, so the nearest by chord are the nearest on the ground, and the
-tree's textbook search is exact: a branch is skipped only when the box around its points is farther
-than the last of the best found so far.
+Each process keeps every listed shelter (its position, the fields the filters read and those the
+answer shows) in a k-d tree. Positions are points in 3-D, metres from the Earth's centre: the
+straight-line (chord) distance between two points of a sphere grows with their great-circle
+distance, so the nearest by chord are the nearest on the ground, and the tree's textbook search is
+exact: a branch is skipped only when the box around its points is farther than the last of the best
+found so far.
 
 PostgreSQL stays the source of truth: the index is rebuilt from it when the catalogue version
 changes (every import and staff change bumps it, services/catalogue.py), which each process looks
-at at most once a second. Answers may thus lag a change by a second; their Cache-Control allows 30.
+at at most once a second. An answer thus lags a change by a second at most (its Cache-Control
+allows 30).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import time as clock
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db.models import F, FloatField, Func
@@ -58,8 +60,8 @@ class Entry(NamedTuple):
     listing: Listing
 
 
-# (x, y, z) in metres from the Earth's centre, the shelter
-_Point = tuple[tuple[float, float, float], Entry]
+# x, y, z in metres from the Earth's centre, and the shelter
+_Point = tuple[float, float, float, Entry]
 
 
 def to_xyz(lat: float, lon: float) -> tuple[float, float, float]:
@@ -83,13 +85,13 @@ class ShelterIndex:
 
     def _build(self, node: int, lo: int, hi: int) -> None:
         part = self.points[lo:hi]
-        axes = list(zip(*(p[0] for p in part), strict=True))
+        axes = [[p[0] for p in part], [p[1] for p in part], [p[2] for p in part]]
         low, high = tuple(map(min, axes)), tuple(map(max, axes))
         self.boxes[node] = (low, high)
         if hi - lo <= LEAF_SIZE:
             return
         axis = max(range(3), key=lambda a: high[a] - low[a])
-        part.sort(key=lambda p: p[0][axis])
+        part.sort(key=itemgetter(axis))
         self.points[lo:hi] = part
         mid = (lo + hi) // 2
         self._build(2 * node + 1, lo, mid)
@@ -109,7 +111,7 @@ class ShelterIndex:
 
         def visit(node: int, lo: int, hi: int) -> None:
             if hi - lo <= LEAF_SIZE:
-                for (x, y, z), shelter in self.points[lo:hi]:
+                for x, y, z, shelter in self.points[lo:hi]:
                     if keep(shelter.listing):
                         entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
                         if len(best) < limit:
@@ -153,7 +155,7 @@ def _load() -> ShelterIndex:
         shelter = Entry(
             ident, name or "", name_en or "", address or "", address_en or "", protection, district, lat, lon, listing
         )
-        points.append((to_xyz(lat, lon), shelter))
+        points.append((*to_xyz(lat, lon), shelter))
     return ShelterIndex(points)
 
 
