@@ -88,7 +88,7 @@ database: venv-run
 	@$(MANAGE) migrate --noinput
 
 messages: venv-run
-	@$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles -v 0
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0
 
 static: venv-run
 	@$(MANAGE) collectstatic --noinput -v 0
