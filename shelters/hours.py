@@ -16,7 +16,8 @@ Kinds of hours:
   none; pages say "hours not published" next to them.
 
 The same rules are written in SQL (selectors.shelters_nearest) and in the browser
-(static/js/shelters-core.js); the tests hold them to each other.
+(static/js/shelters-core.js); all three run the one table of cases in
+shelters/tests/cases/opening_hours.json.
 """
 
 from __future__ import annotations
