@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypedDict
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import Count, Max, QuerySet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from alerts.models import Region
-from alerts.services.regions import KYIV_CITY_UID, region_uid_canonical
+from alerts.region_ids import KYIV_CITY_UID, region_uid_canonical
 
 DEFAULT_REGION_UID = KYIV_CITY_UID
 # Raions, then hromadas, are more specific than oblasts and cities with oblast status.
@@ -38,6 +39,20 @@ def brief(region: Region) -> RegionBrief:
 def region_get(*, uid: int) -> Region | None:
     """The region with this location id (Crimea's 9999 is 29), or None."""
     return Region.objects.defer("geometry").filter(uid=region_uid_canonical(uid)).first()
+
+
+def region_exists(*, uid: int) -> bool:
+    """Whether a region has exactly this id (no alias: 9999 is not a stored id)."""
+    return Region.objects.filter(uid=uid).exists()
+
+
+def region_boundary(*, uid: int) -> GEOSGeometry | None:
+    return Region.objects.filter(uid=uid).values_list("geometry", flat=True).first()
+
+
+def regions_stamp() -> tuple[int, datetime | None]:
+    """How many regions there are and when the last one changed: the list's validator."""
+    return Region.objects.count(), Region.objects.aggregate(last=Max("updated_at"))["last"]
 
 
 def region_chain(*, region: Region) -> list[RegionBrief]:
