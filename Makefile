@@ -92,6 +92,7 @@ seed: database
 lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 migrations-check: venv-dev
 	$(MANAGE) makemigrations --check --dry-run
