@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,6 +53,34 @@ def region_boundary(*, uid: int) -> GEOSGeometry | None:
 def regions_stamp() -> tuple[int, datetime | None]:
     """How many regions there are and when the last one changed: the list's validator."""
     return Region.objects.count(), Region.objects.aggregate(last=Max("updated_at"))["last"]
+
+
+_KIND_ORDER = Case(
+    When(kind__in=[Region.Kind.CITY, Region.Kind.OBLAST], then=Value(0)),
+    When(kind=Region.Kind.RAION, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def regions_search(*, term: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the regions whose name (or id, for digits) matches `term`, and whether more follow.
+
+    Oblasts and cities first, then raions, then hromadas, each by name; rows are
+    `{uid, name_uk, kind, parent__name_uk}`.
+    """
+    regions: QuerySet[Region] = Region.objects.all()
+    if term:
+        match = Q(name_uk__icontains=term) | Q(name_en__icontains=term)
+        if term.isdigit():
+            match |= Q(uid=int(term))
+        regions = regions.filter(match)
+    rows = list(
+        regions.annotate(kind_order=_KIND_ORDER)
+        .order_by("kind_order", "name_uk", "uid")
+        .values("uid", "name_uk", "kind", "parent__name_uk")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
 
 
 def region_chain(*, region: Region) -> list[RegionBrief]:
