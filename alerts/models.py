@@ -1,4 +1,4 @@
-"""Alert regions, alert intervals and the upstream feeds they come from."""
+"""Alert regions, alert intervals and the upstream feeds they come from; advisories and their audit trail."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Region(models.Model):
 class FeedSource(models.Model):
     """One upstream alert feed, with its health and its conditional-request state.
 
-    Credentials never live here: they come from the environment (see settings ALERT_FEEDS).
+    Credentials never live here: they come from the environment (ALERTS_IN_UA_TOKEN, UKRAINEALARM_API_KEY).
     """
 
     Kind = FeedKind
