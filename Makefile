@@ -101,6 +101,7 @@ seed: database
 lint: venv-dev lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 lint-js: node-dev
 	node_modules/.bin/eslint .

@@ -174,7 +174,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Polls run every few seconds: beat must wake at least that often.
 CELERY_BEAT_MAX_LOOP_INTERVAL = 1
-# Periodic tasks; each app adds its entries (see alerts/ and shelters/ schedule helpers).
+# Periodic tasks: the alert polls and the advisory sweep below, the shelter import from shelters.schedule.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Alerts: upstream feeds and the freshness rule ------------------------------------------------------

@@ -6,7 +6,7 @@ Public and anonymous: drafts answer 404 like unknown ids, responses carry an ETa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.http import HttpRequest, HttpResponseBase
@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from alerts.cap import CAP_CONTENT_TYPE, cap_document
+from alerts.choices import AdvisorySeverity
 from alerts.http import public_response
-from alerts.models import Advisory, Region
 from alerts.selectors.advisories import (
     advisories_api_list,
     advisory_cap_path,
@@ -30,8 +30,11 @@ from alerts.selectors.advisories import (
     advisory_public_get,
     translated,
 )
-from alerts.selectors.regions import region_chain_uids
+from alerts.selectors.regions import region_chain_uids, region_exists
 from kyivguide.api import FirstRendererNegotiation
+
+if TYPE_CHECKING:
+    from alerts.models import Advisory
 
 MAX_AGE_S = 30
 PAGE_SIZE = 50
@@ -46,11 +49,11 @@ class _SeverityList(serializers.Field):
 
     def to_internal_value(self, data: Any) -> list[str]:
         values = [part.strip() for part in str(data).split(",") if part.strip()]
-        allowed = set(Advisory.Severity.values)
+        allowed = set(AdvisorySeverity.values)
         unknown = [value for value in values if value not in allowed]
         if unknown or not values:
             raise serializers.ValidationError(
-                f"unknown severity {', '.join(unknown) or '(empty)'}; use {', '.join(Advisory.Severity.values)}"
+                f"unknown severity {', '.join(unknown) or '(empty)'}; use {', '.join(AdvisorySeverity.values)}"
             )
         return values
 
@@ -66,7 +69,7 @@ class AdvisoryListInput(serializers.Serializer):
     offset = serializers.IntegerField(required=False, min_value=0)
 
     def validate_region(self, value: int) -> int:
-        if not Region.objects.filter(uid=value).exists():
+        if not region_exists(uid=value):
             raise serializers.ValidationError(f"no region has the id {value}")
         return value
 
@@ -77,7 +80,8 @@ class _RegionOutput(serializers.Serializer):
     name_en = serializers.SerializerMethodField()
     kind = serializers.CharField()
 
-    def get_name_en(self, region: Region) -> str:
+    # drf-spectacular reads the getters' hints at run time, where the models are not imported: hence Any.
+    def get_name_en(self, region: Any) -> str:
         return translated(region, "name", "en") or translated(region, "name", "uk")
 
 
@@ -107,20 +111,21 @@ class AdvisoryOutput(serializers.Serializer):
     url_en = serializers.SerializerMethodField()
     cap_url = serializers.SerializerMethodField()
 
-    def get_state(self, advisory: Advisory) -> str:
+    # drf-spectacular reads the getters' hints at run time, where the models are not imported: hence Any.
+    def get_state(self, advisory: Any) -> str:
         return advisory.state_at(self.context["now"])
 
     def _absolute(self, path: str) -> str:
         request: HttpRequest = self.context["request"]
         return request.build_absolute_uri(path)
 
-    def get_url_uk(self, advisory: Advisory) -> str:
+    def get_url_uk(self, advisory: Any) -> str:
         return self._absolute(advisory_page_path(advisory_id=advisory.pk, language="uk"))
 
-    def get_url_en(self, advisory: Advisory) -> str:
+    def get_url_en(self, advisory: Any) -> str:
         return self._absolute(advisory_page_path(advisory_id=advisory.pk, language="en"))
 
-    def get_cap_url(self, advisory: Advisory) -> str:
+    def get_cap_url(self, advisory: Any) -> str:
         return self._absolute(advisory_cap_path(advisory_id=advisory.pk))
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypedDict
 
-from django.contrib.gis.geos import Point
-from django.db.models import Count, Max, QuerySet
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from alerts.models import Region
-from alerts.services.regions import KYIV_CITY_UID, region_uid_canonical
+from alerts.region_ids import KYIV_CITY_UID, region_uid_canonical
 
 DEFAULT_REGION_UID = KYIV_CITY_UID
 # Raions, then hromadas, are more specific than oblasts and cities with oblast status.
@@ -38,6 +39,48 @@ def brief(region: Region) -> RegionBrief:
 def region_get(*, uid: int) -> Region | None:
     """The region with this location id (Crimea's 9999 is 29), or None."""
     return Region.objects.defer("geometry").filter(uid=region_uid_canonical(uid)).first()
+
+
+def region_exists(*, uid: int) -> bool:
+    """Whether a region has exactly this id (no alias: 9999 is not a stored id)."""
+    return Region.objects.filter(uid=uid).exists()
+
+
+def region_boundary(*, uid: int) -> GEOSGeometry | None:
+    return Region.objects.filter(uid=uid).values_list("geometry", flat=True).first()
+
+
+def regions_stamp() -> tuple[int, datetime | None]:
+    """How many regions there are and when the last one changed: the list's validator."""
+    return Region.objects.count(), Region.objects.aggregate(last=Max("updated_at"))["last"]
+
+
+_KIND_ORDER = Case(
+    When(kind__in=[Region.Kind.CITY, Region.Kind.OBLAST], then=Value(0)),
+    When(kind=Region.Kind.RAION, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def regions_search(*, term: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the regions whose name (or id, for digits) matches `term`, and whether more follow.
+
+    Oblasts and cities first, then raions, then hromadas, each by name; rows are
+    `{uid, name_uk, kind, parent__name_uk}`.
+    """
+    regions: QuerySet[Region] = Region.objects.all()
+    if term:
+        match = Q(name_uk__icontains=term) | Q(name_en__icontains=term)
+        if term.isdigit():
+            match |= Q(uid=int(term))
+        regions = regions.filter(match)
+    rows = list(
+        regions.annotate(kind_order=_KIND_ORDER)
+        .order_by("kind_order", "name_uk", "uid")
+        .values("uid", "name_uk", "kind", "parent__name_uk")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
 
 
 def region_chain(*, region: Region) -> list[RegionBrief]:

@@ -104,10 +104,6 @@ def _with_page_cache(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _oblast_of(alert: dict[str, Any], names: dict[int, Region]) -> Region | None:
-    return names.get(alert["chain"][-1])
-
-
 def alerts_now(request: HttpRequest) -> HttpResponse:
     """Every region under alert now, grouped by oblast, with how long each alert has lasted."""
     read: StatusRead = status_read()
