@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
+from django.http import HttpResponseBase
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -15,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.api.status import not_modified
 from alerts.models import Alert, FeedSource, Region
 from alerts.selectors.regions import brief, region_chain, region_children, region_get, regions_list
+from kyivguide.http import REGIONS, STATUS, not_modified
 
-REGIONS_CACHE = "public, max-age=3600"
+_REGIONS_HEADERS = {**REGIONS.headers, "Access-Control-Allow-Origin": "*"}
 
 
 class RegionOut(serializers.Serializer[Any]):
@@ -41,14 +42,15 @@ class RegionListView(APIView):
         parameters=[RegionsQuery],
         responses={200: RegionOut(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = RegionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         stamp = Region.objects.aggregate(last=Max("updated_at"))["last"]
         etag = f'W/"regions-{Region.objects.count()}-{stamp.timestamp() if stamp else 0}-{request.GET.urlencode()}"'
-        headers = {"ETag": etag, "Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"}
-        if not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else 0):
-            return Response(status=304, headers=headers)
+        headers = {"ETag": etag, **_REGIONS_HEADERS}
+        answer = not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else None, headers=headers)
+        if answer is not None:
+            return answer
         rows = regions_list(kind=query.validated_data.get("kind"), parent=query.validated_data.get("parent"))
         data = [
             {"uid": r["uid"], "name_uk": r["name_uk"], "name_en": r["name_en"] or r["name_uk"], "kind": r["kind"],
@@ -98,7 +100,7 @@ class RegionDetailView(APIView):
             import json
 
             data["geometry"] = json.loads(boundary.geojson)
-        return Response(data, headers={"Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"})
+        return Response(data, headers=_REGIONS_HEADERS)
 
 
 # --- Alerts ---------------------------------------------------------------------------------------------------
@@ -158,7 +160,10 @@ class AlertListView(generics.ListAPIView[Alert]):
 
     @extend_schema(summary="Alerts: active and history (paginated, newest first)", parameters=[AlertsQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        # Active alerts are the status in another shape: cached as briefly.
+        response = super().get(request, *args, **kwargs)
+        STATUS.apply(response)
+        return response
 
     def get_queryset(self) -> QuerySet[Alert]:
         query = AlertsQuery(data=self.request.query_params)
