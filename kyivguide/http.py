@@ -35,6 +35,7 @@ class CachePolicy:
 
     def apply(self, response: HttpResponseBase) -> HttpResponseBase:
         if self.never:
+            del response["Cache-Control"]  # replaced, not merged with a public one
             add_never_cache_headers(response)
         else:
             response["Cache-Control"] = self.cache_control
@@ -93,16 +94,13 @@ SERVICE_WORKER = CachePolicy(
     "no-cache",
     "sw.js: browsers must revalidate it, or a deploy's new worker would wait for the cached one to expire",
 )
-DOCS = CachePolicy(
-    "docs",
-    "public, max-age=300",
-    "the OpenAPI schema and its docs page: they change only with a deploy",
-)
+SCHEMA = CachePolicy("schema", "public, max-age=300", "the OpenAPI schema: it changes only with a deploy")
 PROBE = CachePolicy("probe", "no-store", "/healthz: a probe must reach the process, never a cache")
 PRIVATE = CachePolicy(
     "private",
     "max-age=0, no-cache, no-store, must-revalidate, private",
-    "the admin, /readyz, and anything that reads the session or sets a cookie: never kept by any cache",
+    "the admin, the API docs page (a CSRF cookie), /readyz, and anything that reads the session or sets "
+    "a cookie: never kept by any cache",
     never=True,
 )
 # What whitenoise sends for /static/ (the tests check it): a name with a content hash (production's
@@ -132,7 +130,7 @@ POLICIES = (
     REGIONS,
     INSTALL,
     SERVICE_WORKER,
-    DOCS,
+    SCHEMA,
     PROBE,
     PRIVATE,
     STATIC_HASHED,

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch
     # the session and stay cacheable (no `Vary: Cookie`).
     "kyivguide.middleware.PathLocaleMiddleware",
+    # Outside the session and CSRF middleware, to see their cookies: those responses become private.
+    "kyivguide.http.SessionPrivateMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
