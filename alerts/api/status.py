@@ -25,15 +25,16 @@ from rest_framework.views import APIView
 
 from alerts.selectors.regions import region_chain, region_get, regions_locate
 from alerts.selectors.status import (
-    Snapshot,
     StatusRead,
     status_for_region,
     status_freshness,
     status_read,
     status_snapshot_read,
 )
+from kyivguide import local_cache
 from kyivguide.api import json_error
 from kyivguide.http import STATUS, not_modified
+from kyivguide.local_cache import Versioned
 
 
 def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
@@ -54,30 +55,25 @@ def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
 class _Rendered:
     """One second's answer, shared by every request in that second (freshness moves in whole seconds)."""
 
-    snapshot: Snapshot
-    second: int
     body: bytes
     headers: dict[str, str]
     etag: str
     last_modified: float
 
 
-_rendered: _Rendered | None = None
+_rendered: Versioned[_Rendered] = local_cache.STATUS_RESPONSE
 
 
 def _render(now: datetime) -> _Rendered:
-    global _rendered
     snapshot = status_snapshot_read()
     second = int(now.timestamp())
-    rendered = _rendered
-    if rendered is None or rendered.snapshot is not snapshot or rendered.second != second:
+
+    def build() -> _Rendered:
         moment = datetime.fromtimestamp(second, tz=UTC)
         read = StatusRead(snapshot=snapshot, freshness=status_freshness(feeds=snapshot.feeds, now=moment), now=moment)
-        rendered = _Rendered(
-            snapshot, second, read.body(), status_headers(read, read.etag), read.etag, read.last_modified.timestamp()
-        )
-        _rendered = rendered
-    return rendered
+        return _Rendered(read.body(), status_headers(read, read.etag), read.etag, read.last_modified.timestamp())
+
+    return _rendered.get((snapshot, second), build)
 
 
 def status_view(request: HttpRequest) -> HttpResponseBase:
