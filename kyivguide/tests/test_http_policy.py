@@ -211,3 +211,13 @@ def test_status_304_carries_every_status_header_and_if_none_match_decides(client
     assert client.get("/api/v1/status", headers={"If-Modified-Since": later}).status_code == 304
     both = client.get("/api/v1/status", headers={"If-None-Match": '"other"', "If-Modified-Since": later})
     assert both.status_code == 200
+
+
+@pytest.mark.django_db
+def test_if_match_is_evaluated_with_strong_comparison(client: Client) -> None:
+    """Django's preconditions (RFC 9110 13.1.1): a weak ETag (status, regions) never satisfies If-Match."""
+    for path in ("/api/v1/advisories", "/feeds/advisories.atom", "/api/v1/status", "/api/v1/regions"):
+        current = client.get(path)["ETag"]
+        assert client.get(path, headers={"If-Match": '"another"'}).status_code == 412, path
+        expected = 412 if current.startswith("W/") else 200
+        assert (path, client.get(path, headers={"If-Match": current}).status_code) == (path, expected)
