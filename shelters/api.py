@@ -21,7 +21,7 @@ import orjson
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from kyivguide.api import FirstRendererNegotiation
+from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
 from shelters.models import District, Shelter, ShelterKind
@@ -44,9 +45,6 @@ from shelters.selectors import (
 logger = logging.getLogger(__name__)
 
 MAX_NEAREST = 50
-NEAREST_CACHE_CONTROL = "public, max-age=30"
-GEOJSON_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
-DETAIL_CACHE_CONTROL = "public, max-age=60"
 GEOJSON_CACHE_SECONDS = 24 * 3600
 WALKING_MODEL = {
     "speed_m_per_min": WALKING_SPEED_M_PER_MIN,
@@ -55,10 +53,8 @@ WALKING_MODEL = {
 }
 
 
-def _json(data: Any, *, status: int = 200, cache_control: str, content_type: str = "application/json") -> HttpResponse:
-    response = HttpResponse(orjson.dumps(data), status=status, content_type=content_type)
-    response["Cache-Control"] = cache_control
-    return response
+def _json(data: Any, *, policy: CachePolicy) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json", headers=policy.headers)
 
 
 class QueryInput(serializers.Serializer):
@@ -213,7 +209,7 @@ class SheltersNearestApi(APIView):
             result["distance_m"] = round(result["distance_m"], 1)
         return _json(
             {"count": len(results), "results": results, "walking": WALKING_MODEL},
-            cache_control=NEAREST_CACHE_CONTROL,
+            policy=NEAREST,
         )
 
 
@@ -299,9 +295,10 @@ class SheltersGeoJsonApi(APIView):
         # Weak: the gzip and plain bodies are the same representation for caches' purposes.
         etag = f'W/"shelters-{version.tag}-{selection}"'
         django_request: HttpRequest = request._request
-        not_modified = get_conditional_response(django_request, etag=etag)
-        if not_modified is not None:
-            response: HttpResponseBase = not_modified
+        headers = {"ETag": etag, **GEOJSON.headers}
+        answer = not_modified(django_request, etag=etag, headers=headers)
+        if answer is not None:
+            response: HttpResponseBase = answer
         else:
             wants_gzip = "gzip" in django_request.headers.get("Accept-Encoding", "")
             if filters.empty:
@@ -310,11 +307,9 @@ class SheltersGeoJsonApi(APIView):
             else:
                 plain = shelters_feature_collection(filters=filters)
                 body = _gzip(plain) if wants_gzip else plain
-            response = HttpResponse(body, content_type="application/geo+json")
+            response = HttpResponse(body, content_type="application/geo+json", headers=headers)
             if wants_gzip:
                 response["Content-Encoding"] = "gzip"
-        response["ETag"] = etag
-        response["Cache-Control"] = GEOJSON_CACHE_CONTROL
         patch_vary_headers(response, ("Accept-Encoding",))
         return response
 
@@ -386,4 +381,4 @@ class ShelterDetailApi(APIView):
         shelter = shelter_get(shelter_id=shelter_id)
         if shelter is None:
             raise NotFound(f"No shelter with id {shelter_id}.")
-        return _json(ShelterDetailOutput(shelter).data, cache_control=DETAIL_CACHE_CONTROL)
+        return _json(ShelterDetailOutput(shelter).data, policy=SHELTER)

@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 
 from alerts.cap import CAP_CONTENT_TYPE, cap_document
 from alerts.choices import AdvisorySeverity
-from alerts.http import public_response
 from alerts.selectors.advisories import (
     advisories_api_list,
     advisory_cap_path,
@@ -32,11 +31,11 @@ from alerts.selectors.advisories import (
 )
 from alerts.selectors.regions import region_chain_uids, region_exists
 from kyivguide.api import FirstRendererNegotiation
+from kyivguide.http import ADVISORIES, public_bytes
 
 if TYPE_CHECKING:
     from alerts.models import Advisory
 
-MAX_AGE_S = 30
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -145,7 +144,7 @@ class _Pagination(LimitOffsetPagination):
 
 
 def _json(request: HttpRequest, data: Any) -> HttpResponseBase:
-    return public_response(request, orjson.dumps(data), content_type="application/json", max_age=MAX_AGE_S)
+    return public_bytes(request, orjson.dumps(data), content_type="application/json", policy=ADVISORIES)
 
 
 def _get_public(advisory_id: int) -> Advisory:
@@ -232,4 +231,4 @@ class AdvisoryCapApi(APIView):
         body = cap_document(
             advisory=advisory, earlier=advisory_earlier_versions(advisory=advisory), page_urls=page_urls
         )
-        return public_response(request._request, body, content_type=CAP_CONTENT_TYPE, max_age=MAX_AGE_S)
+        return public_bytes(request._request, body, content_type=CAP_CONTENT_TYPE, policy=ADVISORIES)

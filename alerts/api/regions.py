@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django.utils.http import http_date
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.api.status import not_modified
 from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind
 from alerts.selectors.alerts import alerts_list
 from alerts.selectors.regions import (
@@ -29,11 +29,12 @@ from alerts.selectors.regions import (
     regions_list,
     regions_stamp,
 )
+from kyivguide.http import REGIONS, STATUS, not_modified
 
 if TYPE_CHECKING:
     from alerts.models import Alert
 
-REGIONS_CACHE = "public, max-age=3600"
+_REGIONS_HEADERS = {**REGIONS.headers, "Access-Control-Allow-Origin": "*"}
 
 
 class RegionOut(serializers.Serializer[Any]):
@@ -55,14 +56,15 @@ class RegionListView(APIView):
         parameters=[RegionsQuery],
         responses={200: RegionOut(many=True)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = RegionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         count, stamp = regions_stamp()
         etag = f'W/"regions-{count}-{stamp.timestamp() if stamp else 0}-{request.GET.urlencode()}"'
-        headers = {"ETag": etag, "Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"}
-        if not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else 0):
-            return Response(status=304, headers=headers)
+        headers = {"ETag": etag, **_REGIONS_HEADERS}
+        answer = not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else None, headers=headers)
+        if answer is not None:
+            return answer
         rows = regions_list(kind=query.validated_data.get("kind"), parent=query.validated_data.get("parent"))
         data = [
             {"uid": r["uid"], "name_uk": r["name_uk"], "name_en": r["name_en"] or r["name_uk"], "kind": r["kind"],
@@ -112,7 +114,7 @@ class RegionDetailView(APIView):
             import json
 
             data["geometry"] = json.loads(boundary.geojson)
-        return Response(data, headers={"Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"})
+        return Response(data, headers=_REGIONS_HEADERS)
 
 
 # --- Alerts ---------------------------------------------------------------------------------------------------
@@ -167,7 +169,10 @@ class AlertListView(generics.ListAPIView["Alert"]):
 
     @extend_schema(summary="Alerts: active and history (paginated, newest first)", parameters=[AlertsQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        # Active alerts are the status in another shape: cached as briefly.
+        response = super().get(request, *args, **kwargs)
+        STATUS.apply(response)
+        return response
 
     def get_queryset(self) -> QuerySet[Alert]:
         query = AlertsQuery(data=self.request.query_params)

@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from alerts.models import Region
 from alerts.region_ids import KYIV_CITY_UID, region_uid_canonical
+from kyivguide import local_cache
+from kyivguide.local_cache import Versioned
 
 DEFAULT_REGION_UID = KYIV_CITY_UID
 # Raions, then hromadas, are more specific than oblasts and cities with oblast status.
@@ -132,7 +134,7 @@ def region_children(*, region: Region) -> list[RegionBrief]:
 # The picker's options change only when regions are imported; the home page (the page everybody
 # opens when the sirens start) takes them, already written as HTML, from memory, checking only that
 # the regions have not changed since (one aggregate query instead of 150 rows and their rendering).
-_picker: dict[tuple[str, int, Any], str] = {}
+_picker: Versioned[str] = local_cache.REGION_PICKER
 
 
 def regions_picker_options(*, language: str, selected: int) -> SafeString:
@@ -141,12 +143,7 @@ def regions_picker_options(*, language: str, selected: int) -> SafeString:
     Hromadas are too many for a list: people find them with "use my location".
     """
     version = Region.objects.aggregate(count=Count("uid"), changed=Max("updated_at"))
-    key = (language, version["count"], version["changed"])
-    html = _picker.get(key)
-    if html is None:
-        html = _picker_html(language)
-        _picker.clear()  # older versions are never asked for again
-        _picker[key] = html
+    html = _picker.get((version["count"], version["changed"]), lambda: _picker_html(language), slot=language)
     marker = f'<option value="{selected}">'
     return mark_safe(html.replace(marker, f'<option value="{selected}" selected>', 1))  # noqa: S308
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 import redis
-from django.conf import settings
 from django.utils import timezone
 
 from alerts.models import Alert, FeedSource, Region, alert_level_most_severe
 from alerts.selectors.status.freshness import feeds_health_from_db, iso
+from kyivguide import local_cache
+from kyivguide.local_cache import Expiring
 from kyivguide.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
@@ -185,13 +186,12 @@ def snapshot_from_document(
     )
 
 
-_local: tuple[float, Snapshot] | None = None
+_local: Expiring[Snapshot] = local_cache.STATUS_SNAPSHOT
 
 
 def status_snapshot_forget() -> None:
     """Drop this process's copy (after publishing here, readers see the new one at once)."""
-    global _local
-    _local = None
+    _local.forget()
 
 
 def status_snapshot_read(*, max_age_s: float | None = None) -> Snapshot:
@@ -201,15 +201,13 @@ def status_snapshot_read(*, max_age_s: float | None = None) -> Snapshot:
     request without holding a change back noticeably. Freshness is never cached: it is computed
     from the feed health on every read.
     """
-    global _local
-    ttl = settings.STATUS_CACHE_SECONDS if max_age_s is None else max_age_s
     now = time.monotonic()
-    cached = _local
-    if cached is not None and now - cached[0] < ttl:
-        return cached[1]
+    cached = _local.get(now=now, max_age_s=max_age_s)
+    if cached is not None:
+        return cached
     snapshot = _snapshot_read_shared()
     if snapshot.from_cache:
-        _local = (now, snapshot)
+        _local.put(snapshot, at=now)
     return snapshot
 
 
