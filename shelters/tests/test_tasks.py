@@ -8,14 +8,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, wait_until
-from kyivguide.tests.test_settings import run_manage
+from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, run_manage, wait_until
 from shelters.models import Shelter, ShelterImport
 from shelters.schedule import IMPORT_TASK, beat_schedule
 from shelters.selectors import shelters_catalogue_version
 from shelters.services import shelters_import_from_url
 from shelters.tasks import import_from_source_url
-from shelters.tests.test_clean import city_csv, row
+from shelters.tests.factories import city_csv, row
 
 LAYER = "/arcgis/rest/services/KYIV_API/Public_protection/MapServer/0/query"
 
