@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.contrib.auth.models import User
 
 from alerts.models import Advisory, AdvisoryEvent, Region
@@ -18,7 +17,7 @@ from alerts.tests.advisory_factories import (
     AdvisoryFactory,
     hours,
 )
-from kyivguide.testing import ManagedProcess, wait_until
+from kyivguide.testing import ManagedProcess, run_manage, run_python, wait_until
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -134,12 +133,20 @@ def test_the_sweep_repairs_a_snapshot_that_is_missing() -> None:
     assert refresh_advisories.apply().get() is False
 
 
-def test_the_sweep_is_scheduled_often_enough_to_show_expiry_within_a_minute() -> None:
-    entry = settings.CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"]
+def test_the_sweep_follows_its_setting_and_cannot_be_set_slower_than_a_minute() -> None:
+    printed = run_python(
+        ["-c", "from django.conf import settings; print(settings.CELERY_BEAT_SCHEDULE['alerts.refresh_advisories'])"],
+        {"DJANGO_SETTINGS_MODULE": "kyivguide.settings", "ADVISORY_REFRESH_SECONDS": "45"},
+    )
+    too_slow = run_manage({"ADVISORY_REFRESH_SECONDS": "61"})
 
-    assert entry["task"] == "alerts.refresh_advisories"
-    assert entry["schedule"] == 30.0
-    assert settings.ADVISORY_REFRESH_SECONDS == 30
+    assert printed.stdout.strip() == (
+        "{'task': 'alerts.refresh_advisories', 'schedule': 45.0, 'options': {'expires': 45.0}}"
+    ), printed.stderr
+    assert (too_slow.returncode, too_slow.stderr.strip()) == (
+        2,
+        "KyivGuide configuration error: ADVISORY_REFRESH_SECONDS must be at most 60, got 61",
+    )
 
 
 @pytest.mark.worker

@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 import pytest
@@ -165,11 +164,3 @@ def test_a_bad_source_url_stops_start_up_with_one_line() -> None:
     assert result.stderr.strip() == (
         "KyivGuide configuration error: SHELTERS_SOURCE_URL must be an http(s) URL, got 'ftp://example.test/layer'"
     )
-
-
-def test_the_worker_knows_the_task() -> None:
-    from kyivguide.celery import app
-
-    app.loader.import_default_modules()
-    assert IMPORT_TASK in app.tasks
-    assert Path(ROOT, "shelters", "tasks.py").is_file()
