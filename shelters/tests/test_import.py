@@ -261,6 +261,29 @@ def test_the_command_names_a_missing_file(tmp_path: Path) -> None:
         call_command("import_shelters", str(tmp_path / "nothing.csv"), stdout=io.StringIO())
 
 
+def test_the_command_logs_applied_and_refused_runs_not_dry_runs_or_files_it_cannot_read(tmp_path: Path) -> None:
+    # As the README says of `import_shelters`.
+    path = tmp_path / "city.csv"
+    path.write_bytes(city_csv(row("k-1"), row("k-2", address="вул. Інша, 2")))
+    broken = tmp_path / "broken.csv"
+    broken.write_text("colour,size\nred,1\n")
+
+    call_command("import_shelters", str(path), "--dry-run", stdout=io.StringIO())
+    call_command("import_shelters", str(path), stdout=io.StringIO())
+    path.write_bytes(city_csv(row("k-3", address="вул. Третя, 3")))
+    with pytest.raises(CommandError, match="would deactivate"):
+        call_command("import_shelters", str(path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match=r"broken\.csv: no address or name column among colour, size"):
+        call_command("import_shelters", str(broken), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("import_shelters", str(tmp_path / "missing.csv"), stdout=io.StringIO())
+
+    assert list(ShelterImport.objects.order_by("started_at").values_list("outcome", "origin")) == [
+        ("applied", str(path)),
+        ("refused", str(path)),
+    ]
+
+
 def test_the_progress_bar_is_drawn_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     from shelters.management.commands.import_shelters import Command
 
