@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from alerts.api.status import not_modified
 from alerts.models import Alert, FeedSource, Region
 from alerts.selectors.regions import brief, region_chain, region_children, region_get, regions_list
+from kyivguide.api import NOT_MODIFIED, error_responses
 
 REGIONS_CACHE = "public, max-age=3600"
 
@@ -39,7 +40,7 @@ class RegionListView(APIView):
     @extend_schema(
         summary="Alert regions (oblasts, cities, raions, hromadas); not paginated",
         parameters=[RegionsQuery],
-        responses={200: RegionOut(many=True)},
+        responses={200: RegionOut(many=True), 304: NOT_MODIFIED, **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
         query = RegionsQuery(data=request.query_params)
@@ -78,7 +79,8 @@ class RegionDetailView(APIView):
                     "shelter_time_s": serializers.IntegerField(allow_null=True),
                     "geometry": serializers.DictField(required=False),
                 },
-            )
+            ),
+            **error_responses(400, 404),
         },
     )
     def get(self, request: Request, uid: int) -> Response:
@@ -156,7 +158,11 @@ def _scope_uids(region: Region, scope: str) -> Q:
 class AlertListView(generics.ListAPIView[Alert]):
     serializer_class = AlertOut
 
-    @extend_schema(summary="Alerts: active and history (paginated, newest first)", parameters=[AlertsQuery])
+    @extend_schema(
+        summary="Alerts: active and history (paginated, newest first)",
+        parameters=[AlertsQuery],
+        responses={200: AlertOut(many=True), **error_responses(400)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
