@@ -28,7 +28,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from kyivguide.api import FirstRendererNegotiation
+from kyivguide.api import NOT_MODIFIED, FirstRendererNegotiation, error_responses
 from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
@@ -276,7 +276,8 @@ class SheltersGeoJsonApi(APIView):
                     "s status."
                 )
             ),
-            304: OpenApiResponse(description="Not modified (If-None-Match)."),
+            304: NOT_MODIFIED,
+            **error_responses(400),
         },
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -374,7 +375,7 @@ class ShelterDetailApi(APIView):
     @extend_schema(
         operation_id="shelters_detail",
         parameters=[OpenApiParameter("shelter_id", int, OpenApiParameter.PATH)],
-        responses={200: ShelterDetailOutput},
+        responses={200: ShelterDetailOutput, **error_responses(404)},
         description="Everything known about one shelter; a shelter no longer in the city's list has is_active false.",
     )
     def get(self, request: Request, shelter_id: int) -> HttpResponse:

@@ -30,7 +30,7 @@ from alerts.selectors.advisories import (
     translated,
 )
 from alerts.selectors.regions import region_chain_uids, region_exists
-from kyivguide.api import FirstRendererNegotiation
+from kyivguide.api import API_ERROR, NOT_MODIFIED, FirstRendererNegotiation, error_responses
 from kyivguide.http import ADVISORIES, public_bytes
 
 if TYPE_CHECKING:
@@ -154,6 +154,9 @@ def _get_public(advisory_id: int) -> Advisory:
     return advisory
 
 
+_NOT_PUBLISHED = OpenApiResponse(API_ERROR, description="Unknown id, or a draft (`error`: `not_found`).")
+
+
 class AdvisoryListApi(APIView):
     @extend_schema(
         operation_id="advisories_list",
@@ -170,7 +173,7 @@ class AdvisoryListApi(APIView):
             OpenApiParameter("limit", int, description=f"page size, 1-{MAX_PAGE_SIZE} (default {PAGE_SIZE})"),
             OpenApiParameter("offset", int),
         ],
-        responses={200: AdvisoryPageOutput},
+        responses={200: AdvisoryPageOutput, 304: NOT_MODIFIED, **error_responses(400)},
     )
     def get(self, request: Request) -> HttpResponseBase:
         params = AdvisoryListInput(data=request.query_params.dict())
@@ -198,7 +201,7 @@ class AdvisoryDetailApi(APIView):
         operation_id="advisories_retrieve",
         summary="One advisory",
         description="A published, replaced (see the update that `supersedes` it) or withdrawn advisory.",
-        responses={200: AdvisoryOutput, 404: OpenApiResponse(description="unknown id, or a draft")},
+        responses={200: AdvisoryOutput, 304: NOT_MODIFIED, 404: _NOT_PUBLISHED},
     )
     def get(self, request: Request, advisory_id: int) -> HttpResponseBase:
         advisory = _get_public(advisory_id)
@@ -219,7 +222,8 @@ class AdvisoryCapApi(APIView):
         ),
         responses={
             (200, CAP_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.STR, description="CAP 1.2 XML"),
-            404: OpenApiResponse(description="unknown id, or a draft"),
+            304: NOT_MODIFIED,
+            404: _NOT_PUBLISHED,
         },
     )
     def get(self, request: Request, advisory_id: int) -> HttpResponseBase:

@@ -29,6 +29,7 @@ from alerts.selectors.regions import (
     regions_list,
     regions_stamp,
 )
+from kyivguide.api import NOT_MODIFIED, error_responses
 from kyivguide.http import REGIONS, STATUS, not_modified
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class RegionListView(APIView):
     @extend_schema(
         summary="Alert regions (oblasts, cities, raions, hromadas); not paginated",
         parameters=[RegionsQuery],
-        responses={200: RegionOut(many=True)},
+        responses={200: RegionOut(many=True), 304: NOT_MODIFIED, **error_responses(400)},
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = RegionsQuery(data=request.query_params)
@@ -94,7 +95,8 @@ class RegionDetailView(APIView):
                     "shelter_time_s": serializers.IntegerField(allow_null=True),
                     "geometry": serializers.DictField(required=False),
                 },
-            )
+            ),
+            **error_responses(400, 404),
         },
     )
     def get(self, request: Request, uid: int) -> Response:
@@ -167,7 +169,11 @@ class AlertOut(serializers.Serializer[Any]):
 class AlertListView(generics.ListAPIView["Alert"]):
     serializer_class = AlertOut
 
-    @extend_schema(summary="Alerts: active and history (paginated, newest first)", parameters=[AlertsQuery])
+    @extend_schema(
+        summary="Alerts: active and history (paginated, newest first)",
+        parameters=[AlertsQuery],
+        responses={200: AlertOut(many=True), **error_responses(400)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Active alerts are the status in another shape: cached as briefly.
         response = super().get(request, *args, **kwargs)

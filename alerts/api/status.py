@@ -32,7 +32,7 @@ from alerts.selectors.status import (
     status_snapshot_read,
 )
 from kyivguide import local_cache
-from kyivguide.api import json_error
+from kyivguide.api import NOT_MODIFIED, documented_by, error_responses, json_error
 from kyivguide.http import STATUS, not_modified
 from kyivguide.local_cache import Versioned
 
@@ -76,6 +76,44 @@ def _render(now: datetime) -> _Rendered:
     return _rendered.get((snapshot, second), build)
 
 
+class StatusSchema(APIView):
+    """The schema of `GET /api/v1/status` only: the URL is served by the plain `status_view` (the hot path)."""
+
+    @extend_schema(
+        operation_id="status",
+        summary="Alert status of every region (the snapshot every open page polls)",
+        description=(
+            "Active alerts and advisories in force, with this moment's freshness of the feeds: `freshness.state` "
+            "is fresh, delayed or unknown, and clear is never to be said from unknown data. Headers: ETag "
+            "(it carries the freshness state), Last-Modified, X-Status-Freshness, and X-Status-Age (the data's "
+            "age in seconds when the answer was made, or `none`)."
+        ),
+        responses={
+            200: inline_serializer(
+                "Status",
+                fields={
+                    "alerts": serializers.ListField(child=serializers.DictField(), help_text="active alerts"),
+                    "advisories": serializers.ListField(child=serializers.DictField(), help_text="in force now"),
+                    "replay": serializers.DictField(allow_null=True, help_text="set during a drill"),
+                    "version": serializers.CharField(help_text="changes whenever the data does"),
+                    "generated_at": serializers.DateTimeField(),
+                    "freshness": serializers.DictField(
+                        help_text="state, last_success_at, age_s, fresh_s, unknown_s, reason, checked_at"
+                    ),
+                    "sources": serializers.ListField(
+                        child=serializers.DictField(), help_text="name, enabled, replay, last_success_at"
+                    ),
+                    "replay_now": serializers.DateTimeField(allow_null=True, help_text="the drill's clock"),
+                },
+            ),
+            304: NOT_MODIFIED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        raise NotImplementedError("documentation only: status_view serves this URL")
+
+
+@documented_by(StatusSchema)
 def status_view(request: HttpRequest) -> HttpResponseBase:
     if request.method not in ("GET", "HEAD"):
         return json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
@@ -120,7 +158,7 @@ class RegionStatusView(APIView):
             "`unknown` when the feeds are stale (whatever the old data said: see `last_known_state`), so "
             "clear is never said from stale data."
         ),
-        responses={200: _REGION_STATUS},
+        responses={200: _REGION_STATUS, 304: NOT_MODIFIED, **error_responses(404)},
     )
     def get(self, request: Request, uid: int) -> HttpResponseBase:
         region = region_get(uid=uid)
@@ -150,7 +188,8 @@ class LocateView(APIView):
                     "regions": serializers.ListField(child=serializers.DictField(), help_text="most specific first"),
                     "status": _REGION_STATUS,
                 },
-            )
+            ),
+            **error_responses(400),
         },
     )
     def get(self, request: Request) -> Response:
