@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 PIP := $(BIN)/pip --disable-pip-version-check
+NPM ?= npm
 
 RUN_PACKAGES := postgresql-15-postgis-3 gettext
 TEST_PACKAGES := $(RUN_PACKAGES) chromium
@@ -28,7 +29,7 @@ endif
 endif
 
 .PHONY: help run test bench lint typecheck migrations-check pytest setup-run setup-test \
-	system-run system-test venv-run venv-dev database messages static seed clean
+	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean
 
 help:
 	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
@@ -74,12 +75,20 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 venv-run: $(VENV)/.stamp-run
 venv-dev: $(VENV)/.stamp-dev
 
+# The JavaScript linter (ESLint) from npm, exactly as package-lock.json says; redone when it changes.
+node_modules/.stamp-npm: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "npm is missing: install Node.js 18.18 or newer with npm"; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-dev: node_modules/.stamp-npm
+
 database: venv-run
 	@$(MANAGE) ensure_database
 	@$(MANAGE) migrate --noinput
 
 messages: venv-run
-	@$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles -v 0
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0
 
 static: venv-run
 	@$(MANAGE) collectstatic --noinput -v 0
@@ -89,9 +98,13 @@ seed: database
 
 # --- checks --------------------------------------------------------------------------------------------
 
-lint: venv-dev
+lint: venv-dev lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
+
+lint-js: node-dev
+	node_modules/.bin/eslint .
 
 migrations-check: venv-dev
 	$(MANAGE) makemigrations --check --dry-run
@@ -109,5 +122,5 @@ bench: venv-dev messages static
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache
 	find locale -name '*.mo' -delete

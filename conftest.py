@@ -82,22 +82,62 @@ def upstream() -> Iterator[FakeUpstream]:
     server.stop()
 
 
+def _seed_data_missing() -> str | None:
+    """Why the shared public data (../shared/data) cannot be used, or None when it can."""
+    data_dir = settings.SEED_DATA_DIR
+    if data_dir is not None and Path(data_dir).is_dir():
+        return None
+    return f"public data not found (SEED_DATA_DIR={os.environ.get('SEED_DATA_DIR', '../shared/data')})"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes", "on"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Marked from the fixture itself, before `-m` deselects, so that no test can need the data unmarked.
+    for item in items:
+        if "seed_data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.seed_data)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # A developer without the data gets skips with the reason; CI has the data, so its absence there is a
+    # broken set-up that must not pass as a green run with the tests quietly skipped.
+    if not _in_ci() or not any(item.get_closest_marker("seed_data") for item in session.items):
+        return
+    missing = _seed_data_missing()
+    if missing is not None:
+        raise pytest.UsageError(f"CI=true and the tests marked seed_data cannot run: {missing}")
+
+
 @pytest.fixture(scope="session")
 def seed_data_dir() -> Path:
-    """The shared public data (../shared/data); tests that need it are skipped, with the reason, without it."""
-    data_dir = settings.SEED_DATA_DIR
-    if data_dir is None or not Path(data_dir).is_dir():
-        pytest.skip(f"public data not found (SEED_DATA_DIR={os.environ.get('SEED_DATA_DIR', '../shared/data')})")
-    return Path(data_dir)
+    """The shared public data (../shared/data); without it the tests that need it are skipped with the reason
+    (every such test is marked seed_data; in CI its absence fails the run, see pytest_collection_finish)."""
+    missing = _seed_data_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    assert settings.SEED_DATA_DIR is not None
+    return Path(settings.SEED_DATA_DIR)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module.
+
+    Playwright's sync API keeps an event loop running in the test thread from start to stop, and
+    Django refuses ORM calls made beside a running loop. The browser tests do make such calls (plain
+    synchronous ones), so they alone run with DJANGO_ALLOW_ASYNC_UNSAFE; the module scope ends the loop,
+    and the exemption, when a module's browser tests are done, so every other test keeps Django's check.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield instance
         instance.close()

@@ -1,4 +1,4 @@
-"""Alert regions, alert intervals and the upstream feeds they come from."""
+"""Alert regions, alert intervals and the upstream feeds they come from; advisories and their audit trail."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from alerts.choices import AdvisorySeverity, AlertKind, AlertLevel, FeedKind, RegionKind
+
 
 class Region(models.Model):
     """An alert region, identified by the location id shared by alerts.in.ua and api.ukrainealarm.com.
@@ -18,11 +20,7 @@ class Region(models.Model):
     raions hang under oblasts and hromadas under raions. Only some regions have a polygon.
     """
 
-    class Kind(models.TextChoices):
-        OBLAST = "oblast", _("oblast")
-        CITY = "city", _("city")
-        RAION = "raion", _("raion")
-        HROMADA = "hromada", _("hromada")
+    Kind = RegionKind
 
     uid = models.PositiveIntegerField(primary_key=True, verbose_name=_("location id"))
     name = models.CharField(_("name"), max_length=200)
@@ -55,13 +53,10 @@ class Region(models.Model):
 class FeedSource(models.Model):
     """One upstream alert feed, with its health and its conditional-request state.
 
-    Credentials never live here: they come from the environment (see settings ALERT_FEEDS).
+    Credentials never live here: they come from the environment (ALERTS_IN_UA_TOKEN, UKRAINEALARM_API_KEY).
     """
 
-    class Kind(models.TextChoices):
-        ALERTS_IN_UA = "alerts_in_ua", "alerts.in.ua"
-        UKRAINEALARM = "ukrainealarm", "api.ukrainealarm.com"
-        REPLAY = "replay", _("replay of the siren history (drill)")
+    Kind = FeedKind
 
     name = models.SlugField(_("name"), max_length=50, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -101,16 +96,8 @@ class FeedSource(models.Model):
 class Alert(models.Model):
     """One alert interval for one region from one source; `ended_at` is null while it is active."""
 
-    class Kind(models.TextChoices):
-        AIR_RAID = "air_raid", _("air raid")
-        ARTILLERY_SHELLING = "artillery_shelling", _("artillery shelling")
-        URBAN_FIGHTS = "urban_fights", _("urban fights")
-        CHEMICAL = "chemical", _("chemical threat")
-        NUCLEAR = "nuclear", _("nuclear threat")
-
-    class Level(models.TextChoices):
-        RED = "red", _("red (missile threat)")
-        YELLOW = "yellow", _("yellow (drone threat)")
+    Kind = AlertKind
+    Level = AlertLevel
 
     # Indexed by alert_region_started_idx below, whose leading column is the region.
     region = models.ForeignKey(
@@ -177,11 +164,7 @@ class Advisory(models.Model):
     CAP Cancel. "Expired" is not stored: a published row whose `expires_at` has passed is expired.
     """
 
-    class Severity(models.TextChoices):
-        INFO = "info", _("information")
-        WARNING = "warning", _("warning")
-        DANGER = "danger", _("danger")
-        EXTREME = "extreme", _("extreme danger")
+    Severity = AdvisorySeverity
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")

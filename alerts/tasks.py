@@ -5,10 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from alerts.services.advisories import advisories_snapshot_refresh
-from alerts.services.status import status_snapshot_publish
+from alerts.services.status import PUBLISH_STATUS_TASK, status_snapshot_publish
 
 
-@shared_task(name="alerts.publish_status")
+@shared_task(name=PUBLISH_STATUS_TASK)
 def publish_status() -> str:
     """Rebuild and store the status snapshot (idempotent: the same data gives the same version)."""
     return status_snapshot_publish().version

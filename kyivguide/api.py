@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, JsonResponse
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -77,3 +79,48 @@ def json_error(status: int, code: str, message: str) -> JsonResponse:
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return json_error(404, "not_found", f"No API endpoint at {request.path}.")
+
+
+# --- The schema (drf-spectacular): the error format and the conditional answer, as the views document them.
+
+API_ERROR = inline_serializer(
+    "ApiError",
+    fields={
+        "error": serializers.CharField(help_text="a code: invalid, not_found, …"),
+        "message": serializers.CharField(help_text="one readable sentence"),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="invalid input only: the messages per parameter",
+        ),
+    },
+)
+_ERRORS = {
+    400: "Invalid input (`error`: `invalid`; `fields` names the parameters).",
+    404: "No such object (`error`: `not_found`).",
+}
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: the client's If-None-Match (or If-Modified-Since) matches; no body, the same headers."
+)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {status: OpenApiResponse(API_ERROR, description=_ERRORS[status]) for status in statuses}
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def documented_by(schema_view: type[APIView]) -> Callable[[View], View]:
+    """Let the schema describe a plain Django view by `schema_view`'s `extend_schema`.
+
+    drf-spectacular documents the URL patterns whose callback names its APIView class in `cls` (what
+    `APIView.as_view()` sets); the plain view keeps serving the URL, without DRF's request handling.
+    """
+
+    def attach(view: View) -> View:
+        view.cls = schema_view  # type: ignore[attr-defined]
+        view.initkwargs = {}  # type: ignore[attr-defined]
+        return view
+
+    return attach

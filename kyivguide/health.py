@@ -9,17 +9,17 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from kombu import Connection
+
+from kyivguide.http import PRIVATE, PROBE, cache_policy
 
 PROBE_TIMEOUT_S = 2
 
 
+@cache_policy(PROBE)
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is alive and serving requests; touches nothing else."""
-    response = JsonResponse({"status": "ok"})
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse({"status": "ok"})
 
 
 def _check_database() -> None:
@@ -62,7 +62,7 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text[0] if text else 'no detail'}"
 
 
-@never_cache
+@cache_policy(PRIVATE)
 def readyz(request: HttpRequest) -> JsonResponse:
     """Every dependency answers: 200 with each check `ok`, else 503 naming what failed."""
     results: dict[str, str] = {}

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
+from kyivguide.http import INSTALL, SERVICE_WORKER, cache_policy
+
 # Pages kept for offline use from the first visit, in every language: what to do, and the shelter
 # map, whose list of nearest shelters works out its answer in the browser when the server is away.
 OFFLINE_PAGES = ("offline", "alerts:guide", "shelters:map")
@@ -57,7 +59,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         {"version": version, "precache": json.dumps(precache), "data_paths": json.dumps(data_paths)},
         content_type="application/javascript",
     )
-    response["Cache-Control"] = "no-cache"
+    SERVICE_WORKER.apply(response)
     response["Service-Worker-Allowed"] = "/"
     return response
 
@@ -79,11 +81,10 @@ def manifest(request: HttpRequest) -> JsonResponse:
         },
         content_type="application/manifest+json",
         json_dumps_params={"ensure_ascii": False},
-        headers={"Cache-Control": "public, max-age=86400"},
+        headers=INSTALL.headers,
     )
 
 
+@cache_policy(INSTALL)
 def offline(request: HttpRequest) -> HttpResponse:
-    response = render(request, "pwa/offline.html")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return render(request, "pwa/offline.html")

@@ -11,6 +11,3 @@ import os
 _run = f"test-{os.getpid()}"
 os.environ["CELERY_QUEUE"] = f"kyivguide-{_run}-queue"
 os.environ["REDIS_KEY_PREFIX"] = f"kyivguide-{_run}-keys"
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are
-# still synchronous, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

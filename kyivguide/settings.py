@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch
     # the session and stay cacheable (no `Vary: Cookie`).
     "kyivguide.middleware.PathLocaleMiddleware",
+    # Outside the session and CSRF middleware, to see their cookies: those responses become private.
+    "kyivguide.http.SessionPrivateMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,7 +176,7 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Polls run every few seconds: beat must wake at least that often.
 CELERY_BEAT_MAX_LOOP_INTERVAL = 1
-# Periodic tasks; each app adds its entries (see alerts/ and shelters/ schedule helpers).
+# Periodic tasks: the alert polls and the advisory sweep below, the shelter import from shelters.schedule.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 # --- Alerts: upstream feeds and the freshness rule ------------------------------------------------------
@@ -209,8 +211,12 @@ ALERT_HTTP_READ_TIMEOUT = env_float("ALERT_HTTP_READ_TIMEOUT", 3.0, minimum=0.1)
 # ALERT_UNKNOWN_SECONDS, then unknown. "All clear" is never said with unknown freshness.
 ALERT_FRESH_SECONDS = env_int("ALERT_FRESH_SECONDS", 30, minimum=1)
 ALERT_UNKNOWN_SECONDS = env_int("ALERT_UNKNOWN_SECONDS", 120, minimum=1)
-# How long each web process reuses the status snapshot it read from Redis (freshness is always live).
+# The caches each web process keeps (kyivguide/local_cache.py): how long it reuses the status
+# snapshot it read from Redis (freshness is always live), and two switches, for measuring or ruling
+# them out: one second's status response shared by that second's requests, and the region picker.
 STATUS_CACHE_SECONDS = env_float("STATUS_CACHE_SECONDS", 1.0, minimum=0.0)
+STATUS_RESPONSE_CACHE = env_bool("STATUS_RESPONSE_CACHE", True)
+REGION_PICKER_CACHE = env_bool("REGION_PICKER_CACHE", True)
 if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
     raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval

@@ -6,7 +6,6 @@ responses a test sets); PostgreSQL, Redis and Celery are always the real ones.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,6 +47,8 @@ def current_database_url() -> str:
 def child_env(**overrides: str) -> dict[str, str]:
     """Environment for a child process that shares this test run's database, queue and Redis prefix."""
     env = dict(os.environ)
+    # The browser tests' exemption from Django's async-safety check is theirs alone (see conftest.browser).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["DATABASE_URL"] = current_database_url()
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.update(overrides)
@@ -74,6 +75,19 @@ def http_get(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
+
+
+def run_python(program: list[str], env_overrides: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `python <program>` in the project root with this run's environment minus the production settings."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, *program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def run_manage(env_overrides: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    return run_python(["manage.py", "check"], env_overrides)
 
 
 @dataclass
@@ -268,12 +282,3 @@ class FakeUpstream:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@contextlib.contextmanager
-def fake_upstream() -> Iterator[FakeUpstream]:
-    server = FakeUpstream().start()
-    try:
-        yield server
-    finally:
-        server.stop()

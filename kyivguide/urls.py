@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kyivguide import health, pwa, views
+from kyivguide.http import PRIVATE, SCHEMA, cache_policy
 
 handler404 = "kyivguide.views.page_not_found"
 
@@ -24,8 +25,9 @@ urlpatterns = [
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("feeds/", include("alerts.feed_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", cache_policy(SCHEMA)(SpectacularAPIView.as_view()), name="api-schema"),
+    # The docs page sets a CSRF cookie (Swagger UI's "try it out" sends it back).
+    path("api/docs/", cache_policy(PRIVATE)(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]
 
 # Pages: Ukrainian at /…, English at /en/… (the language comes from the URL, never from a cookie).

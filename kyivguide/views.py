@@ -6,16 +6,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kyivguide.api import api_not_found
+from kyivguide.http import STATUS, cache_policy
 
 
+# The page carries the status: it may be cached only as briefly as the status itself.
+@cache_policy(STATUS)
 def home(request: HttpRequest) -> HttpResponse:
     """Is there an alert where I am, what to do now, where to shelter (status first, always)."""
-    from alerts.views.status import PAGE_CACHE, status_page_context
+    from alerts.views.status import status_page_context
 
-    response = render(request, "home.html", status_page_context(request))
-    # The page carries the status: it may be cached only as briefly as the status itself.
-    response["Cache-Control"] = PAGE_CACHE
-    return response
+    return render(request, "home.html", status_page_context(request))
 
 
 _CONSTANT = b'{"status": "ok"}'

@@ -18,14 +18,15 @@ from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from kyivguide.api import FirstRendererNegotiation
+from kyivguide.api import NOT_MODIFIED, FirstRendererNegotiation, error_responses
+from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
@@ -41,9 +42,6 @@ from shelters.selectors.nearest import shelters_nearest
 logger = logging.getLogger(__name__)
 
 MAX_NEAREST = 50
-NEAREST_CACHE_CONTROL = "public, max-age=30"
-GEOJSON_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
-DETAIL_CACHE_CONTROL = "public, max-age=60"
 GEOJSON_CACHE_SECONDS = 24 * 3600
 WALKING_MODEL = {
     "speed_m_per_min": WALKING_SPEED_M_PER_MIN,
@@ -52,10 +50,8 @@ WALKING_MODEL = {
 }
 
 
-def _json(data: Any, *, status: int = 200, cache_control: str, content_type: str = "application/json") -> HttpResponse:
-    response = HttpResponse(orjson.dumps(data), status=status, content_type=content_type)
-    response["Cache-Control"] = cache_control
-    return response
+def _json(data: Any, *, policy: CachePolicy) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json", headers=policy.headers)
 
 
 class KindListField(serializers.CharField):
@@ -122,20 +118,6 @@ class NearestOutput(serializers.Serializer):
     )
 
 
-# The 400 of every API view (kyivguide.api.exception_handler). Inline: a serializer class cannot
-# declare a field named "fields".
-INVALID_INPUT_OUTPUT = inline_serializer(
-    "InvalidInput",
-    {
-        "error": serializers.CharField(help_text='"invalid".'),
-        "message": serializers.CharField(help_text="Every problem, in one readable sentence."),
-        "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), help_text="The messages by input field."
-        ),
-    },
-)
-
-
 class SheltersNearestApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
@@ -144,7 +126,7 @@ class SheltersNearestApi(APIView):
     @extend_schema(
         operation_id="shelters_nearest",
         parameters=[NearestInput],
-        responses={200: NearestOutput, 400: INVALID_INPUT_OUTPUT},
+        responses={200: NearestOutput, **error_responses(400)},
         description=(
             "The nearest listed shelters, nearest first, with the straight-line distance and walking minutes "
             f"({WALKING_SPEED_M_PER_MIN:g} m/min × detour {DETOUR_FACTOR:g}). Closed shelters are never listed; "
@@ -165,10 +147,7 @@ class SheltersNearestApi(APIView):
         )
         for result in results:
             result["distance_m"] = round(result["distance_m"], 1)
-        return _json(
-            {"count": len(results), "results": results, "walking": WALKING_MODEL},
-            cache_control=NEAREST_CACHE_CONTROL,
-        )
+        return _json({"count": len(results), "results": results, "walking": WALKING_MODEL}, policy=NEAREST)
 
 
 # --- the city's GeoJSON -------------------------------------------------------------------------------------
@@ -234,7 +213,8 @@ class SheltersGeoJsonApi(APIView):
                     "s status."
                 )
             ),
-            304: OpenApiResponse(description="Not modified (If-None-Match)."),
+            304: NOT_MODIFIED,
+            **error_responses(400),
         },
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -253,9 +233,10 @@ class SheltersGeoJsonApi(APIView):
         # Weak: the gzip and plain bodies are the same representation for caches' purposes.
         etag = f'W/"shelters-{version.tag}-{selection}"'
         django_request: HttpRequest = request._request
-        not_modified = get_conditional_response(django_request, etag=etag)
-        if not_modified is not None:
-            response: HttpResponseBase = not_modified
+        headers = {"ETag": etag, **GEOJSON.headers}
+        answer = not_modified(django_request, etag=etag, headers=headers)
+        if answer is not None:
+            response: HttpResponseBase = answer
         else:
             wants_gzip = "gzip" in django_request.headers.get("Accept-Encoding", "")
             if filters.empty:
@@ -264,11 +245,9 @@ class SheltersGeoJsonApi(APIView):
             else:
                 plain = shelters_feature_collection(filters=filters)
                 body = _gzip(plain) if wants_gzip else plain
-            response = HttpResponse(body, content_type="application/geo+json")
+            response = HttpResponse(body, content_type="application/geo+json", headers=headers)
             if wants_gzip:
                 response["Content-Encoding"] = "gzip"
-        response["ETag"] = etag
-        response["Cache-Control"] = GEOJSON_CACHE_CONTROL
         patch_vary_headers(response, ("Accept-Encoding",))
         return response
 
@@ -333,11 +312,11 @@ class ShelterDetailApi(APIView):
     @extend_schema(
         operation_id="shelters_detail",
         parameters=[OpenApiParameter("shelter_id", int, OpenApiParameter.PATH)],
-        responses={200: ShelterDetailOutput},
+        responses={200: ShelterDetailOutput, **error_responses(404)},
         description="Everything known about one shelter; a shelter no longer in the city's list has is_active false.",
     )
     def get(self, request: Request, shelter_id: int) -> HttpResponse:
         shelter = shelter_get(shelter_id=shelter_id)
         if shelter is None:
             raise NotFound(f"No shelter with id {shelter_id}.")
-        return _json(ShelterDetailOutput(shelter).data, cache_control=DETAIL_CACHE_CONTROL)
+        return _json(ShelterDetailOutput(shelter).data, policy=SHELTER)

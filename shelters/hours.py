@@ -15,8 +15,9 @@ Kinds of hours:
   rules shelters are to be open during an alert, and hiding 3,600 shelters would leave people with
   none; pages say "hours not published" next to them.
 
-The nearest search applies `is_open_at` itself (selectors/nearest.py); the browser has the same
-rules in static/js/shelters-core.js, and the tests hold the two to each other.
+The nearest search applies `is_open_at` itself (selectors/nearest.py), and the browser has the
+same rules (static/js/shelters-core.js); both run the one table of cases in
+shelters/tests/cases/opening_hours.json.
 """
 
 from __future__ import annotations

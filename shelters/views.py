@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
 
+from kyivguide.http import MAP_PAGE, SHELTER, cache_policy
 from shelters.hours import is_open_at
 from shelters.importing.phones import phone_numbers
 from shelters.models import ShelterKind
@@ -20,12 +20,12 @@ from shelters.selectors.catalogue import shelter_get
 SHELTER_EMERGENCY_NUMBERS = ("101", "102")
 
 
-@cache_control(public=True, max_age=300)
+@cache_policy(MAP_PAGE)
 def shelter_map(request: HttpRequest) -> HttpResponse:
     return render(request, "shelters/map.html", {"kinds": ShelterKind.choices})
 
 
-@cache_control(public=True, max_age=60)
+@cache_policy(SHELTER)
 def shelter_detail(request: HttpRequest, shelter_id: int) -> HttpResponse:
     shelter = shelter_get(shelter_id=shelter_id)
     if shelter is None:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from alerts.admin import advisories, feeds
+from alerts.admin import advisories, audit, feeds
 
-__all__ = ["advisories", "feeds"]
+__all__ = ["advisories", "audit", "feeds"]

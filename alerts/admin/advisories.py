@@ -13,10 +13,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.db.models.fields.related import ManyToManyField
 from django.forms import ModelMultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -26,8 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
-from alerts.models import Advisory, AdvisoryEvent, Region
+from alerts.admin.advisory_forms import AdvisoryAdminForm, RegionAutocomplete
+from alerts.admin.audit import AdvisoryEventInline
+from alerts.models import Advisory, Region
 from alerts.selectors.advisories import advisory_cap_path, advisory_page_path
+from alerts.selectors.regions import regions_search
 from alerts.services.advisories import (
     APPROVE_PERMISSION,
     PUBLISH_PERMISSION,
@@ -50,95 +52,6 @@ def _staff(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
-
-
-_KIND_ORDER = Case(
-    When(kind__in=[Region.Kind.CITY, Region.Kind.OBLAST], then=Value(0)),
-    When(kind=Region.Kind.RAION, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-
-
-class RegionAutocomplete(AutocompleteSelectMultiple):
-    """The admin's select2 search box, fed by the advisory admin's own region search (1,600+ regions)."""
-
-    def get_url(self) -> str:
-        return reverse("admin:alerts_advisory_regions", current_app=self.admin_site.name)
-
-
-class AdvisoryAdminForm(forms.ModelForm):
-    source_url = forms.URLField(
-        label=gettext_lazy("source address"), max_length=500, required=False, assume_scheme="https"
-    )
-
-    class Meta:
-        model = Advisory
-        fields = (
-            "title",
-            "body",
-            "severity",
-            "response",
-            "is_exercise",
-            "regions",
-            "effective_at",
-            "expires_at",
-            "source_name",
-            "source_url",
-        )
-
-    def clean_source_url(self) -> str:
-        url: str = self.cleaned_data.get("source_url") or ""
-        if url and not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("Give a web address starting with https:// or http://."))
-        return url
-
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean() or {}
-        if self.instance.pk is not None:
-            status = Advisory.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
-            if status != Advisory.Status.DRAFT:
-                raise forms.ValidationError(
-                    _("Only drafts can be edited. To change a published advisory, prepare an update.")
-                )
-        effective, expires = cleaned.get("effective_at"), cleaned.get("expires_at")
-        if effective and expires and expires <= effective:
-            self.add_error("expires_at", _("The expiry must come after the start."))
-        return cleaned
-
-
-def _describe_changes(changes: dict[str, Any]) -> str:
-    parts = []
-    for name, value in changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{name}: {value[0]!r} → {value[1]!r}")
-        else:
-            parts.append(f"{name}: {value!r}")
-    return "; ".join(parts)
-
-
-class AdvisoryEventInline(admin.TabularInline):
-    model = AdvisoryEvent
-    verbose_name_plural = gettext_lazy("Audit trail")
-    fields = ("at", "action", "actor", "what_changed", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("at", "id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see an advisory sees its trail: no separate permission on the events.
-        return request.user.has_perm("alerts.view_advisory") or request.user.has_perm("alerts.change_advisory")
-
-    @admin.display(description=gettext_lazy("what changed"))
-    def what_changed(self, event: AdvisoryEvent) -> str:
-        return _describe_changes(event.changes)
 
 
 @admin.register(Advisory)
@@ -336,21 +249,12 @@ class AdvisoryAdmin(TranslationAdmin):
             page = max(1, int(request.GET.get("page", "1")))
         except ValueError:
             page = 1
-        regions: QuerySet[Region] = Region.objects.all()
-        if term:
-            match = Q(name_uk__icontains=term) | Q(name_en__icontains=term)
-            if term.isdigit():
-                match |= Q(uid=int(term))
-            regions = regions.filter(match)
-        start = (page - 1) * REGION_RESULTS_PER_PAGE
-        rows = list(
-            regions.annotate(kind_order=_KIND_ORDER)
-            .order_by("kind_order", "name_uk", "uid")
-            .values("uid", "name_uk", "kind", "parent__name_uk")[start : start + REGION_RESULTS_PER_PAGE + 1]
+        rows, more = regions_search(
+            term=term, offset=(page - 1) * REGION_RESULTS_PER_PAGE, limit=REGION_RESULTS_PER_PAGE
         )
         kinds = dict(Region.Kind.choices)
         results = []
-        for row in rows[:REGION_RESULTS_PER_PAGE]:
+        for row in rows:
             where = f", {row['parent__name_uk']}" if row["parent__name_uk"] else ""
             results.append(
                 {
@@ -358,7 +262,7 @@ class AdvisoryAdmin(TranslationAdmin):
                     "text": f"{row['name_uk']} ({row['uid']}) — {kinds.get(row['kind'], '')}{where}",
                 }
             )
-        return JsonResponse({"results": results, "pagination": {"more": len(rows) > REGION_RESULTS_PER_PAGE}})
+        return JsonResponse({"results": results, "pagination": {"more": more}})
 
     # --- List actions (several advisories at once; each goes through the same checks) ---
 
@@ -389,27 +293,3 @@ class AdvisoryAdmin(TranslationAdmin):
 
 
 _URL_NAMES = {"approve": "approve", "publish": "publish", "withdraw": "withdraw", "update": "prepare_update"}
-
-
-@admin.register(AdvisoryEvent)
-class AdvisoryEventAdmin(admin.ModelAdmin):
-    """The audit log of every advisory, read-only."""
-
-    list_display = ("at", "advisory", "action", "actor", "what_changed")
-    list_filter = ("action",)
-    list_select_related = ("advisory", "actor")
-    search_fields = ("advisory__title_uk", "advisory__title_en", "note")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=gettext_lazy("what changed"))
-    def what_changed(self, event: AdvisoryEvent) -> str:
-        return _describe_changes(event.changes)

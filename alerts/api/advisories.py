@@ -6,7 +6,7 @@ Public and anonymous: drafts answer 404 like unknown ids, responses carry an ETa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.http import HttpRequest, HttpResponseBase
@@ -20,8 +20,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from alerts.cap import CAP_CONTENT_TYPE, cap_document
-from alerts.http import public_response
-from alerts.models import Advisory, Region
+from alerts.choices import AdvisorySeverity
 from alerts.selectors.advisories import (
     advisories_api_list,
     advisory_cap_path,
@@ -30,10 +29,13 @@ from alerts.selectors.advisories import (
     advisory_public_get,
     translated,
 )
-from alerts.selectors.regions import region_chain_uids
-from kyivguide.api import FirstRendererNegotiation
+from alerts.selectors.regions import region_chain_uids, region_exists
+from kyivguide.api import API_ERROR, NOT_MODIFIED, FirstRendererNegotiation, error_responses
+from kyivguide.http import ADVISORIES, public_bytes
 
-MAX_AGE_S = 30
+if TYPE_CHECKING:
+    from alerts.models import Advisory
+
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -46,11 +48,11 @@ class _SeverityList(serializers.Field):
 
     def to_internal_value(self, data: Any) -> list[str]:
         values = [part.strip() for part in str(data).split(",") if part.strip()]
-        allowed = set(Advisory.Severity.values)
+        allowed = set(AdvisorySeverity.values)
         unknown = [value for value in values if value not in allowed]
         if unknown or not values:
             raise serializers.ValidationError(
-                f"unknown severity {', '.join(unknown) or '(empty)'}; use {', '.join(Advisory.Severity.values)}"
+                f"unknown severity {', '.join(unknown) or '(empty)'}; use {', '.join(AdvisorySeverity.values)}"
             )
         return values
 
@@ -66,7 +68,7 @@ class AdvisoryListInput(serializers.Serializer):
     offset = serializers.IntegerField(required=False, min_value=0)
 
     def validate_region(self, value: int) -> int:
-        if not Region.objects.filter(uid=value).exists():
+        if not region_exists(uid=value):
             raise serializers.ValidationError(f"no region has the id {value}")
         return value
 
@@ -77,7 +79,8 @@ class _RegionOutput(serializers.Serializer):
     name_en = serializers.SerializerMethodField()
     kind = serializers.CharField()
 
-    def get_name_en(self, region: Region) -> str:
+    # drf-spectacular reads the getters' hints at run time, where the models are not imported: hence Any.
+    def get_name_en(self, region: Any) -> str:
         return translated(region, "name", "en") or translated(region, "name", "uk")
 
 
@@ -107,20 +110,21 @@ class AdvisoryOutput(serializers.Serializer):
     url_en = serializers.SerializerMethodField()
     cap_url = serializers.SerializerMethodField()
 
-    def get_state(self, advisory: Advisory) -> str:
+    # drf-spectacular reads the getters' hints at run time, where the models are not imported: hence Any.
+    def get_state(self, advisory: Any) -> str:
         return advisory.state_at(self.context["now"])
 
     def _absolute(self, path: str) -> str:
         request: HttpRequest = self.context["request"]
         return request.build_absolute_uri(path)
 
-    def get_url_uk(self, advisory: Advisory) -> str:
+    def get_url_uk(self, advisory: Any) -> str:
         return self._absolute(advisory_page_path(advisory_id=advisory.pk, language="uk"))
 
-    def get_url_en(self, advisory: Advisory) -> str:
+    def get_url_en(self, advisory: Any) -> str:
         return self._absolute(advisory_page_path(advisory_id=advisory.pk, language="en"))
 
-    def get_cap_url(self, advisory: Advisory) -> str:
+    def get_cap_url(self, advisory: Any) -> str:
         return self._absolute(advisory_cap_path(advisory_id=advisory.pk))
 
 
@@ -140,7 +144,7 @@ class _Pagination(LimitOffsetPagination):
 
 
 def _json(request: HttpRequest, data: Any) -> HttpResponseBase:
-    return public_response(request, orjson.dumps(data), content_type="application/json", max_age=MAX_AGE_S)
+    return public_bytes(request, orjson.dumps(data), content_type="application/json", policy=ADVISORIES)
 
 
 def _get_public(advisory_id: int) -> Advisory:
@@ -148,6 +152,9 @@ def _get_public(advisory_id: int) -> Advisory:
     if advisory is None:
         raise NotFound(f"No published advisory has the id {advisory_id}.")
     return advisory
+
+
+_NOT_PUBLISHED = OpenApiResponse(API_ERROR, description="Unknown id, or a draft (`error`: `not_found`).")
 
 
 class AdvisoryListApi(APIView):
@@ -166,7 +173,7 @@ class AdvisoryListApi(APIView):
             OpenApiParameter("limit", int, description=f"page size, 1-{MAX_PAGE_SIZE} (default {PAGE_SIZE})"),
             OpenApiParameter("offset", int),
         ],
-        responses={200: AdvisoryPageOutput},
+        responses={200: AdvisoryPageOutput, 304: NOT_MODIFIED, **error_responses(400)},
     )
     def get(self, request: Request) -> HttpResponseBase:
         params = AdvisoryListInput(data=request.query_params.dict())
@@ -194,7 +201,7 @@ class AdvisoryDetailApi(APIView):
         operation_id="advisories_retrieve",
         summary="One advisory",
         description="A published, replaced (see the update that `supersedes` it) or withdrawn advisory.",
-        responses={200: AdvisoryOutput, 404: OpenApiResponse(description="unknown id, or a draft")},
+        responses={200: AdvisoryOutput, 304: NOT_MODIFIED, 404: _NOT_PUBLISHED},
     )
     def get(self, request: Request, advisory_id: int) -> HttpResponseBase:
         advisory = _get_public(advisory_id)
@@ -215,7 +222,8 @@ class AdvisoryCapApi(APIView):
         ),
         responses={
             (200, CAP_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.STR, description="CAP 1.2 XML"),
-            404: OpenApiResponse(description="unknown id, or a draft"),
+            304: NOT_MODIFIED,
+            404: _NOT_PUBLISHED,
         },
     )
     def get(self, request: Request, advisory_id: int) -> HttpResponseBase:
@@ -227,4 +235,4 @@ class AdvisoryCapApi(APIView):
         body = cap_document(
             advisory=advisory, earlier=advisory_earlier_versions(advisory=advisory), page_urls=page_urls
         )
-        return public_response(request._request, body, content_type=CAP_CONTENT_TYPE, max_age=MAX_AGE_S)
+        return public_bytes(request._request, body, content_type=CAP_CONTENT_TYPE, policy=ADVISORIES)

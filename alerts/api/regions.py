@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django.utils.http import http_date
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -15,23 +18,36 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.api.status import not_modified
-from alerts.models import Alert, FeedSource, Region
-from alerts.selectors.regions import brief, region_chain, region_children, region_get, regions_list
+from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind
+from alerts.selectors.alerts import alerts_list
+from alerts.selectors.regions import (
+    brief,
+    region_boundary,
+    region_chain,
+    region_children,
+    region_get,
+    regions_list,
+    regions_stamp,
+)
+from kyivguide.api import NOT_MODIFIED, error_responses
+from kyivguide.http import REGIONS, STATUS, not_modified
 
-REGIONS_CACHE = "public, max-age=3600"
+if TYPE_CHECKING:
+    from alerts.models import Alert
+
+_REGIONS_HEADERS = {**REGIONS.headers, "Access-Control-Allow-Origin": "*"}
 
 
 class RegionOut(serializers.Serializer[Any]):
     uid = serializers.IntegerField()
     name_uk = serializers.CharField()
     name_en = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Region.Kind.choices)
+    kind = serializers.ChoiceField(choices=RegionKind.choices)
     parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
 
 
 class RegionsQuery(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=Region.Kind.choices, required=False)
+    kind = serializers.ChoiceField(choices=RegionKind.choices, required=False)
     parent = serializers.IntegerField(required=False, min_value=0)  # type: ignore[assignment]
 
 
@@ -39,16 +55,17 @@ class RegionListView(APIView):
     @extend_schema(
         summary="Alert regions (oblasts, cities, raions, hromadas); not paginated",
         parameters=[RegionsQuery],
-        responses={200: RegionOut(many=True)},
+        responses={200: RegionOut(many=True), 304: NOT_MODIFIED, **error_responses(400)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponseBase:
         query = RegionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stamp = Region.objects.aggregate(last=Max("updated_at"))["last"]
-        etag = f'W/"regions-{Region.objects.count()}-{stamp.timestamp() if stamp else 0}-{request.GET.urlencode()}"'
-        headers = {"ETag": etag, "Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"}
-        if not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else 0):
-            return Response(status=304, headers=headers)
+        count, stamp = regions_stamp()
+        etag = f'W/"regions-{count}-{stamp.timestamp() if stamp else 0}-{request.GET.urlencode()}"'
+        headers = {"ETag": etag, **_REGIONS_HEADERS}
+        answer = not_modified(request, etag=etag, last_modified=stamp.timestamp() if stamp else None, headers=headers)
+        if answer is not None:
+            return answer
         rows = regions_list(kind=query.validated_data.get("kind"), parent=query.validated_data.get("parent"))
         data = [
             {"uid": r["uid"], "name_uk": r["name_uk"], "name_en": r["name_en"] or r["name_uk"], "kind": r["kind"],
@@ -78,7 +95,8 @@ class RegionDetailView(APIView):
                     "shelter_time_s": serializers.IntegerField(allow_null=True),
                     "geometry": serializers.DictField(required=False),
                 },
-            )
+            ),
+            **error_responses(400, 404),
         },
     )
     def get(self, request: Request, uid: int) -> Response:
@@ -86,7 +104,7 @@ class RegionDetailView(APIView):
         if region is None:
             raise NotFound(f"No region with id {uid}.")
         with_geometry = serializers.BooleanField().to_internal_value(request.query_params.get("geometry", "false"))
-        boundary = Region.objects.filter(uid=region.uid).values_list("geometry", flat=True).first()
+        boundary = region_boundary(uid=region.uid)
         data: dict[str, Any] = {
             **brief(region),
             "chain": region_chain(region=region),
@@ -98,7 +116,7 @@ class RegionDetailView(APIView):
             import json
 
             data["geometry"] = json.loads(boundary.geojson)
-        return Response(data, headers={"Cache-Control": REGIONS_CACHE, "Access-Control-Allow-Origin": "*"})
+        return Response(data, headers=_REGIONS_HEADERS)
 
 
 # --- Alerts ---------------------------------------------------------------------------------------------------
@@ -123,61 +141,58 @@ class AlertsQuery(serializers.Serializer[Any]):
         return attrs
 
 
-class AlertOut(serializers.ModelSerializer[Alert]):
+class AlertOut(serializers.Serializer[Any]):
+    # The fields a ModelSerializer of Alert would derive, written out: the API does not import the models.
+    id = serializers.IntegerField(read_only=True, label="ID")
     region = serializers.SerializerMethodField()
-    source = serializers.CharField(source="source.name")  # type: ignore[assignment]
-    replay = serializers.SerializerMethodField()
-    duration_s = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=AlertKind.choices, label=capfirst(_("kind")))
+    level = serializers.ChoiceField(
+        choices=AlertLevel.choices, allow_blank=True, allow_null=True, required=False, label=capfirst(_("level"))
+    )
     started_at = serializers.DateTimeField(default_timezone=UTC)
     ended_at = serializers.DateTimeField(default_timezone=UTC, allow_null=True)
+    duration_s = serializers.SerializerMethodField()
+    source = serializers.CharField(source="source.name")  # type: ignore[assignment]
+    replay = serializers.SerializerMethodField()
 
-    class Meta:
-        model = Alert
-        fields = ["id", "region", "kind", "level", "started_at", "ended_at", "duration_s", "source", "replay"]
-
-    def get_region(self, alert: Alert) -> dict[str, Any]:
+    # drf-spectacular reads these hints at run time, where Alert is not imported: hence Any.
+    def get_region(self, alert: Any) -> dict[str, Any]:
         return {"uid": alert.region_id, "name_uk": alert.region.name_uk, "name_en": alert.region.name_en}
 
-    def get_replay(self, alert: Alert) -> bool:
-        return alert.source.kind == FeedSource.Kind.REPLAY
+    def get_replay(self, alert: Any) -> bool:
+        return alert.source.kind == FeedKind.REPLAY
 
-    def get_duration_s(self, alert: Alert) -> int | None:
+    def get_duration_s(self, alert: Any) -> int | None:
         return None if alert.ended_at is None else int((alert.ended_at - alert.started_at).total_seconds())
 
 
-def _scope_uids(region: Region, scope: str) -> Q:
-    if scope == "covering":
-        return Q(region_id__in=[entry["uid"] for entry in region_chain(region=region)])
-    if scope == "within":
-        return Q(region_id=region.uid) | Q(region__parent_id=region.uid) | Q(region__parent__parent_id=region.uid)
-    return Q(region_id=region.uid)
-
-
-class AlertListView(generics.ListAPIView[Alert]):
+class AlertListView(generics.ListAPIView["Alert"]):
     serializer_class = AlertOut
 
-    @extend_schema(summary="Alerts: active and history (paginated, newest first)", parameters=[AlertsQuery])
+    @extend_schema(
+        summary="Alerts: active and history (paginated, newest first)",
+        parameters=[AlertsQuery],
+        responses={200: AlertOut(many=True), **error_responses(400)},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        # Active alerts are the status in another shape: cached as briefly.
+        response = super().get(request, *args, **kwargs)
+        STATUS.apply(response)
+        return response
 
     def get_queryset(self) -> QuerySet[Alert]:
         query = AlertsQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        alerts = Alert.objects.select_related("region", "source").filter(source__enabled=True)
+        region = None
         if params.get("region") is not None:
             region = region_get(uid=params["region"])
             if region is None:
                 raise serializers.ValidationError({"region": f"No region with id {params['region']}."})
-            alerts = alerts.filter(_scope_uids(region, params["scope"]))
-        if params["active"] is True:
-            alerts = alerts.filter(ended_at__isnull=True)
-        elif params["active"] is False:
-            alerts = alerts.filter(ended_at__isnull=False)
-        until: datetime | None = params.get("until")
-        since: datetime | None = params.get("since")
-        if until is not None:
-            alerts = alerts.filter(started_at__lt=until)
-        if since is not None:
-            alerts = alerts.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
-        return alerts.order_by("-started_at", "-pk").defer("region__geometry")
+        return alerts_list(
+            region=region,
+            scope=params["scope"],
+            active=params["active"],
+            since=params.get("since"),
+            until=params.get("until"),
+        )

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -25,38 +25,23 @@ from rest_framework.views import APIView
 
 from alerts.selectors.regions import region_chain, region_get, regions_locate
 from alerts.selectors.status import (
-    Snapshot,
     StatusRead,
     status_for_region,
     status_freshness,
     status_read,
     status_snapshot_read,
 )
-from kyivguide.api import json_error
-
-PUBLIC_CACHE = "public, max-age=5, stale-while-revalidate=30"
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110): the opaque tags are equal, W/ prefixes aside."""
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
-
-
-def not_modified(request: HttpRequest, *, etag: str, last_modified: float) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        # When both are sent, If-None-Match decides (RFC 9110 13.2.2).
-        return _etag_matches(if_none_match, etag)
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
-    return since is not None and int(last_modified) <= since
+from kyivguide import local_cache
+from kyivguide.api import NOT_MODIFIED, documented_by, error_responses, json_error
+from kyivguide.http import STATUS, not_modified
+from kyivguide.local_cache import Versioned
 
 
 def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
     age = read.freshness.age_s
     return {
         **({"ETag": etag, "Last-Modified": http_date(read.last_modified.timestamp())} if etag else {}),
-        "Cache-Control": PUBLIC_CACHE,
+        **STATUS.headers,
         # The data's age when this response was made, and its verdict: a client adds the time since
         # it received the response (and any cache's Age) to age the data by itself, skew-free.
         "X-Status-Freshness": read.freshness.state,
@@ -70,48 +55,80 @@ def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
 class _Rendered:
     """One second's answer, shared by every request in that second (freshness moves in whole seconds)."""
 
-    snapshot: Snapshot
-    second: int
     body: bytes
     headers: dict[str, str]
     etag: str
     last_modified: float
 
 
-_rendered: _Rendered | None = None
+_rendered: Versioned[_Rendered] = local_cache.STATUS_RESPONSE
 
 
 def _render(now: datetime) -> _Rendered:
-    global _rendered
     snapshot = status_snapshot_read()
     second = int(now.timestamp())
-    rendered = _rendered
-    if rendered is None or rendered.snapshot is not snapshot or rendered.second != second:
+
+    def build() -> _Rendered:
         moment = datetime.fromtimestamp(second, tz=UTC)
         read = StatusRead(snapshot=snapshot, freshness=status_freshness(feeds=snapshot.feeds, now=moment), now=moment)
-        rendered = _Rendered(
-            snapshot, second, read.body(), status_headers(read, read.etag), read.etag, read.last_modified.timestamp()
-        )
-        _rendered = rendered
-    return rendered
+        return _Rendered(read.body(), status_headers(read, read.etag), read.etag, read.last_modified.timestamp())
+
+    return _rendered.get((snapshot, second), build)
 
 
-def status_view(request: HttpRequest) -> HttpResponse:
+class StatusSchema(APIView):
+    """The schema of `GET /api/v1/status` only: the URL is served by the plain `status_view` (the hot path)."""
+
+    @extend_schema(
+        operation_id="status",
+        summary="Alert status of every region (the snapshot every open page polls)",
+        description=(
+            "Active alerts and advisories in force, with this moment's freshness of the feeds: `freshness.state` "
+            "is fresh, delayed or unknown, and clear is never to be said from unknown data. Headers: ETag "
+            "(it carries the freshness state), Last-Modified, X-Status-Freshness, and X-Status-Age (the data's "
+            "age in seconds when the answer was made, or `none`)."
+        ),
+        responses={
+            200: inline_serializer(
+                "Status",
+                fields={
+                    "alerts": serializers.ListField(child=serializers.DictField(), help_text="active alerts"),
+                    "advisories": serializers.ListField(child=serializers.DictField(), help_text="in force now"),
+                    "replay": serializers.DictField(allow_null=True, help_text="set during a drill"),
+                    "version": serializers.CharField(help_text="changes whenever the data does"),
+                    "generated_at": serializers.DateTimeField(),
+                    "freshness": serializers.DictField(
+                        help_text="state, last_success_at, age_s, fresh_s, unknown_s, reason, checked_at"
+                    ),
+                    "sources": serializers.ListField(
+                        child=serializers.DictField(), help_text="name, enabled, replay, last_success_at"
+                    ),
+                    "replay_now": serializers.DateTimeField(allow_null=True, help_text="the drill's clock"),
+                },
+            ),
+            304: NOT_MODIFIED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        raise NotImplementedError("documentation only: status_view serves this URL")
+
+
+@documented_by(StatusSchema)
+def status_view(request: HttpRequest) -> HttpResponseBase:
     if request.method not in ("GET", "HEAD"):
         return json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
     rendered = _render(timezone.now())
-    if not_modified(request, etag=rendered.etag, last_modified=rendered.last_modified):
-        response: HttpResponse = HttpResponseNotModified(headers=rendered.headers)
-        return response
+    answer = not_modified(request, etag=rendered.etag, last_modified=rendered.last_modified, headers=rendered.headers)
+    if answer is not None:
+        return answer
     return HttpResponse(rendered.body, content_type="application/json", headers=rendered.headers)
 
 
-def region_status_response(request: Request, read: StatusRead, payload: dict[str, Any]) -> Response:
+def region_status_response(request: Request, read: StatusRead, payload: dict[str, Any]) -> HttpResponseBase:
     etag = f'W/"{read.snapshot.version}-{payload["region"]["uid"]}-{payload["state"]}-{read.freshness.state}"'
     headers = status_headers(read, etag)
-    if not_modified(request, etag=etag, last_modified=read.last_modified.timestamp()):
-        return Response(status=304, headers=headers)
-    return Response(payload, headers=headers)
+    answer = not_modified(request, etag=etag, last_modified=read.last_modified.timestamp(), headers=headers)
+    return answer if answer is not None else Response(payload, headers=headers)
 
 
 _REGION_STATUS = inline_serializer(
@@ -141,9 +158,9 @@ class RegionStatusView(APIView):
             "`unknown` when the feeds are stale (whatever the old data said: see `last_known_state`), so "
             "clear is never said from stale data."
         ),
-        responses={200: _REGION_STATUS},
+        responses={200: _REGION_STATUS, 304: NOT_MODIFIED, **error_responses(404)},
     )
-    def get(self, request: Request, uid: int) -> Response:
+    def get(self, request: Request, uid: int) -> HttpResponseBase:
         region = region_get(uid=uid)
         if region is None:
             raise NotFound(f"No region with id {uid}.")
@@ -171,7 +188,8 @@ class LocateView(APIView):
                     "regions": serializers.ListField(child=serializers.DictField(), help_text="most specific first"),
                     "status": _REGION_STATUS,
                 },
-            )
+            ),
+            **error_responses(400),
         },
     )
     def get(self, request: Request) -> Response:
@@ -179,7 +197,7 @@ class LocateView(APIView):
         query.is_valid(raise_exception=True)
         chain = regions_locate(lat=query.validated_data["lat"], lon=query.validated_data["lon"])
         if not chain:
-            return Response({"regions": [], "status": None}, headers={"Cache-Control": PUBLIC_CACHE})
+            return Response({"regions": [], "status": None}, headers=STATUS.headers)
         read = status_read()
         status = status_for_region(read=read, chain=chain)
         return Response({"regions": chain, "status": status}, headers=status_headers(read, None))

@@ -26,7 +26,7 @@ from alerts.feeds.base import (
     parse_time,
 )
 from alerts.models import Alert, FeedSource, alert_level_most_severe
-from alerts.services.regions import region_uid_canonical
+from alerts.region_ids import region_uid_canonical
 
 logger = logging.getLogger(__name__)
 

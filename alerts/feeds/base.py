@@ -12,7 +12,7 @@ import email.utils
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -159,7 +159,3 @@ def http_get(url: str, *, headers: Mapping[str, str], now: datetime) -> requests
     if response.status_code not in (200, 304):
         raise FeedHTTPError(response.status_code, f"GET {url}: HTTP {response.status_code}")
     return response
-
-
-def retry_at(now: datetime, seconds: float) -> datetime:
-    return now + timedelta(seconds=seconds)

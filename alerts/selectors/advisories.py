@@ -6,7 +6,7 @@ Drafts never leave this module for a public reader: every public read starts fro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from alerts.models import Advisory
+from alerts.selectors.status.freshness import iso
 
 SEVERITY_ORDER = (
     Advisory.Severity.INFO,
@@ -188,10 +189,6 @@ def advisory_cap_path(*, advisory_id: int) -> str:
 # --- The status snapshot ------------------------------------------------------------------------------
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def advisory_summary(advisory: Advisory) -> dict[str, Any]:
     """A small JSON-ready description of a published advisory (the snapshot's entry)."""
     return {
@@ -202,8 +199,8 @@ def advisory_summary(advisory: Advisory) -> dict[str, Any]:
         "title_uk": translated(advisory, "title", "uk"),
         "title_en": translated(advisory, "title", "en"),
         "regions": sorted(region.pk for region in advisory.regions.all()),
-        "effective_at": _iso(advisory.effective_at),
-        "expires_at": _iso(advisory.expires_at),
+        "effective_at": iso(advisory.effective_at),
+        "expires_at": iso(advisory.expires_at),
         "source_name": advisory.source_name,
         "source_url": advisory.source_url,
         "supersedes": advisory.supersedes_id,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypedDict
 
-from django.contrib.gis.geos import Point
-from django.db.models import Count, Max, QuerySet
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from alerts.models import Region
-from alerts.services.regions import KYIV_CITY_UID, region_uid_canonical
+from alerts.region_ids import KYIV_CITY_UID, region_uid_canonical
+from kyivguide import local_cache
+from kyivguide.local_cache import Versioned
 
 DEFAULT_REGION_UID = KYIV_CITY_UID
 # Raions, then hromadas, are more specific than oblasts and cities with oblast status.
@@ -38,6 +41,48 @@ def brief(region: Region) -> RegionBrief:
 def region_get(*, uid: int) -> Region | None:
     """The region with this location id (Crimea's 9999 is 29), or None."""
     return Region.objects.defer("geometry").filter(uid=region_uid_canonical(uid)).first()
+
+
+def region_exists(*, uid: int) -> bool:
+    """Whether a region has exactly this id (no alias: 9999 is not a stored id)."""
+    return Region.objects.filter(uid=uid).exists()
+
+
+def region_boundary(*, uid: int) -> GEOSGeometry | None:
+    return Region.objects.filter(uid=uid).values_list("geometry", flat=True).first()
+
+
+def regions_stamp() -> tuple[int, datetime | None]:
+    """How many regions there are and when the last one changed: the list's validator."""
+    return Region.objects.count(), Region.objects.aggregate(last=Max("updated_at"))["last"]
+
+
+_KIND_ORDER = Case(
+    When(kind__in=[Region.Kind.CITY, Region.Kind.OBLAST], then=Value(0)),
+    When(kind=Region.Kind.RAION, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def regions_search(*, term: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """One page of the regions whose name (or id, for digits) matches `term`, and whether more follow.
+
+    Oblasts and cities first, then raions, then hromadas, each by name; rows are
+    `{uid, name_uk, kind, parent__name_uk}`.
+    """
+    regions: QuerySet[Region] = Region.objects.all()
+    if term:
+        match = Q(name_uk__icontains=term) | Q(name_en__icontains=term)
+        if term.isdigit():
+            match |= Q(uid=int(term))
+        regions = regions.filter(match)
+    rows = list(
+        regions.annotate(kind_order=_KIND_ORDER)
+        .order_by("kind_order", "name_uk", "uid")
+        .values("uid", "name_uk", "kind", "parent__name_uk")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
 
 
 def region_chain(*, region: Region) -> list[RegionBrief]:
@@ -89,7 +134,7 @@ def region_children(*, region: Region) -> list[RegionBrief]:
 # The picker's options change only when regions are imported; the home page (the page everybody
 # opens when the sirens start) takes them, already written as HTML, from memory, checking only that
 # the regions have not changed since (one aggregate query instead of 150 rows and their rendering).
-_picker: dict[tuple[str, int, Any], str] = {}
+_picker: Versioned[str] = local_cache.REGION_PICKER
 
 
 def regions_picker_options(*, language: str, selected: int) -> SafeString:
@@ -98,12 +143,7 @@ def regions_picker_options(*, language: str, selected: int) -> SafeString:
     Hromadas are too many for a list: people find them with "use my location".
     """
     version = Region.objects.aggregate(count=Count("uid"), changed=Max("updated_at"))
-    key = (language, version["count"], version["changed"])
-    html = _picker.get(key)
-    if html is None:
-        html = _picker_html(language)
-        _picker.clear()  # older versions are never asked for again
-        _picker[key] = html
+    html = _picker.get((version["count"], version["changed"]), lambda: _picker_html(language), slot=language)
     marker = f'<option value="{selected}">'
     return mark_safe(html.replace(marker, f'<option value="{selected}" selected>', 1))  # noqa: S308
 

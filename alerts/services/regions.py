@@ -27,6 +27,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.db import transaction
 
 from alerts.models import Region
+from alerts.region_ids import region_uid_canonical
 from kyivguide.translit import transliterate
 
 logger = logging.getLogger(__name__)
@@ -37,19 +38,9 @@ UID_TABLE_FILE = "boundaries/locations_uid_table_php_client.json"
 GEOJSON_FILES = ("boundaries/ukraine_oblasts_alerts_in_ua.geojson", "boundaries/kyiv_city_boundary.geojson")
 UID_PROPERTIES = ("alerts_in_ua_location_uid", "location_uid", "uid", "regionId")
 
-KYIV_CITY_UID = 31
-KYIV_OBLAST_UID = 14
-CRIMEA_UID = 29
-# api.ukrainealarm.com calls Crimea 9999 where alerts.in.ua (and this app) say 29.
-UID_ALIASES = {9999: CRIMEA_UID}
-
 
 class RegionImportError(Exception):
     """The region files are missing or not in the expected shape; nothing was written."""
-
-
-def region_uid_canonical(uid: int) -> int:
-    return UID_ALIASES.get(uid, uid)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import redis
+from celery import current_app
 from django.db import transaction
 
 from alerts.selectors.status import (
@@ -21,6 +22,10 @@ from alerts.selectors.status import (
 from kyivguide.redis import get_redis
 
 logger = logging.getLogger(__name__)
+
+# alerts.tasks registers its task under this name. Services enqueue it by name through the Celery app
+# rather than import the task module, so that tasks depend on services and never the other way round.
+PUBLISH_STATUS_TASK = "alerts.publish_status"
 
 
 def status_snapshot_publish() -> Snapshot:
@@ -55,6 +60,9 @@ def status_feeds_publish(feeds: list[dict[str, Any]] | None = None) -> None:
 
 def status_request_publish() -> None:
     """Queue a rebuild of the snapshot once the current transaction commits (or now, outside one)."""
-    from alerts.tasks import publish_status
+    transaction.on_commit(status_publish_enqueue)
 
-    transaction.on_commit(publish_status.delay)
+
+def status_publish_enqueue() -> None:
+    """Send the rebuild to the workers (the registered task's own options apply, as with `.delay()`)."""
+    current_app.signature(PUBLISH_STATUS_TASK).delay()

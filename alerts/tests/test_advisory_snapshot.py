@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from alerts.models import Advisory, AdvisoryEvent, Region
 from alerts.selectors.advisories import advisories_for_regions, advisories_for_status
@@ -18,7 +20,7 @@ from alerts.tests.advisory_factories import (
     AdvisoryFactory,
     hours,
 )
-from kyivguide.testing import ManagedProcess, wait_until
+from kyivguide.testing import ManagedProcess, run_manage, run_python, wait_until
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -134,12 +136,38 @@ def test_the_sweep_repairs_a_snapshot_that_is_missing() -> None:
     assert refresh_advisories.apply().get() is False
 
 
-def test_the_sweep_is_scheduled_often_enough_to_show_expiry_within_a_minute() -> None:
-    entry = settings.CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"]
+def test_the_sweep_follows_its_setting_and_cannot_be_set_slower_than_a_minute() -> None:
+    printed = run_python(
+        ["-c", "from django.conf import settings; print(settings.CELERY_BEAT_SCHEDULE['alerts.refresh_advisories'])"],
+        {"DJANGO_SETTINGS_MODULE": "kyivguide.settings", "ADVISORY_REFRESH_SECONDS": "45"},
+    )
+    too_slow = run_manage({"ADVISORY_REFRESH_SECONDS": "61"})
 
-    assert entry["task"] == "alerts.refresh_advisories"
-    assert entry["schedule"] == 30.0
-    assert settings.ADVISORY_REFRESH_SECONDS == 30
+    assert printed.stdout.strip() == (
+        "{'task': 'alerts.refresh_advisories', 'schedule': 45.0, 'options': {'expires': 45.0}}"
+    ), printed.stderr
+    assert (too_slow.returncode, too_slow.stderr.strip()) == (
+        2,
+        "KyivGuide configuration error: ADVISORY_REFRESH_SECONDS must be at most 60, got 61",
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_that_waited_past_its_interval_is_dropped_not_run_late(celery_worker_process: ManagedProcess) -> None:
+    options = cast("dict[str, Any]", settings.CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"]["options"])
+    # Sent as beat sends it (with the entry's options), an interval and a second ago: it has waited in
+    # the queue past its expiry, as behind a busy or absent worker.
+    with time_machine.travel(timezone.now() - timedelta(seconds=options["expires"] + 1), tick=True):
+        late = refresh_advisories.apply_async(**options)
+    dropped = f"Discarding revoked task: alerts.refresh_advisories[{late.id}]"
+
+    wait_until(lambda: dropped in celery_worker_process.log(), timeout=30, what="the worker to drop the late sweep")
+    assert f"alerts.refresh_advisories[{late.id}] succeeded" not in celery_worker_process.log()
+    assert status_snapshot_read(max_age_s=0).from_cache is False  # it did not publish a snapshot
+
+    refresh_advisories.apply_async(**options)
+    wait_until(lambda: status_snapshot_read(max_age_s=0).from_cache, timeout=30, what="the sweep sent on time")
 
 
 @pytest.mark.worker

@@ -21,8 +21,7 @@ from alerts.services.advisories import (
     advisory_update_prepare,
     advisory_withdraw,
 )
-from alerts.services.status import status_snapshot_publish
-from alerts.tasks import publish_status
+from alerts.services.status import status_publish_enqueue, status_snapshot_publish
 from alerts.tests.advisory_factories import (
     EDITOR_PERMS,
     PUBLISHER_PERMS,
@@ -97,7 +96,7 @@ def test_publishing_puts_it_everywhere_and_queues_a_snapshot_rebuild(
     with django_capture_on_commit_callbacks() as callbacks:
         advisory = advisory_publish(advisory_id=draft.pk, by=publisher)
 
-    assert callbacks == [publish_status.delay]
+    assert callbacks == [status_publish_enqueue]
     assert advisory.status == Advisory.Status.PUBLISHED
     assert advisory.published_by == publisher
     assert advisory.effective_at == advisory.published_at
@@ -256,7 +255,7 @@ def test_withdrawing_keeps_the_record_and_queues_a_rebuild(
     with django_capture_on_commit_callbacks() as callbacks:
         withdrawn = advisory_withdraw(advisory_id=advisory.pk, by=publisher, reason="  The threat has passed.  ")
 
-    assert callbacks == [publish_status.delay]
+    assert callbacks == [status_publish_enqueue]
     assert Advisory.objects.filter(pk=advisory.pk).exists()
     assert (withdrawn.status, withdrawn.withdrawn_by, withdrawn.withdrawal_reason) == (
         Advisory.Status.WITHDRAWN,

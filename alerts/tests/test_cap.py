@@ -207,7 +207,6 @@ def test_big_polygons_are_simplified_below_the_limit_and_stay_closed() -> None:
     assert cap_polygons(None) == []
 
 
-@pytest.mark.seed_data
 @pytest.mark.django_db
 def test_the_real_kyiv_boundary_makes_a_valid_cap_area(
     client: Client, cap_schema: etree.XMLSchema, seed_data_dir: Path, published: Callable[..., Advisory]

@@ -9,12 +9,8 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.management import call_command
 
 from alerts.models import Region
-from alerts.services.regions import (
-    RegionImportError,
-    region_uid_canonical,
-    regions_import,
-    regions_import_from_dir,
-)
+from alerts.region_ids import region_uid_canonical
+from alerts.services.regions import RegionImportError, regions_import, regions_import_from_dir
 
 pytestmark = pytest.mark.django_db
 

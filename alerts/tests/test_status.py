@@ -1,23 +1,15 @@
-"""The status snapshot, the freshness rule and the region states."""
+"""The status snapshot and its freshness at read time (the rules' own cases: test_status_cases.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
 
 from alerts.feeds.base import AlertRecord, FeedSnapshot
 from alerts.models import FeedSource
-from alerts.selectors.status import (
-    Freshness,
-    region_state,
-    status_document_build,
-    status_for_region,
-    status_freshness,
-    status_read,
-)
+from alerts.selectors.status import status_document_build, status_for_region, status_read
 from alerts.services.ingest import alerts_apply_snapshot
 from alerts.services.status import status_snapshot_publish
 from alerts.tests.factories import FeedSourceFactory, kyiv_regions
@@ -25,40 +17,9 @@ from alerts.tests.factories import FeedSourceFactory, kyiv_regions
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-FRESH = Freshness("fresh", T0, 1.0, "")
-UNKNOWN = Freshness("unknown", T0, 500.0, "the alert feeds have not answered recently")
-
-
-def feed(last_success: datetime | None, *, enabled: bool = True) -> dict[str, object]:
-    return {"enabled": enabled, "last_success_at": None if last_success is None else last_success.timestamp()}
 
 
 # --- Freshness ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("seconds", "state"),
-    [(0, "fresh"), (30, "fresh"), (30.5, "delayed"), (120, "delayed"), (120.5, "unknown"), (3600, "unknown")],
-)
-def test_freshness_degrades_with_the_age_of_the_newest_successful_poll(seconds: float, state: str) -> None:
-    freshness = status_freshness(feeds=[feed(T0)], now=T0 + timedelta(seconds=seconds))
-
-    assert freshness.state == state
-    assert freshness.age_s == seconds
-
-
-def test_freshness_takes_the_newest_of_the_enabled_feeds_only() -> None:
-    feeds = [feed(T0 - timedelta(minutes=10)), feed(T0 - timedelta(seconds=5)), feed(T0, enabled=False)]
-
-    freshness = status_freshness(feeds=feeds, now=T0)
-
-    assert (freshness.state, freshness.age_s) == ("fresh", 5.0)
-
-
-def test_no_enabled_feed_or_no_success_yet_is_unknown() -> None:
-    assert status_freshness(feeds=[], now=T0).reason == "no alert feed is enabled"
-    assert status_freshness(feeds=[feed(T0, enabled=False)], now=T0).state == "unknown"
-    assert status_freshness(feeds=[feed(None)], now=T0).reason == "no alert feed has answered yet"
 
 
 def test_freshness_changes_at_read_time_without_any_rebuild(settings: object) -> None:
@@ -76,58 +37,6 @@ def test_freshness_changes_at_read_time_without_any_rebuild(settings: object) ->
 
     # "No alert" only while the data is fresh or delayed; never from unknown data.
     assert states == [("fresh", "clear"), ("delayed", "clear"), ("unknown", "unknown")]
-
-
-# --- Region states: ancestors and parts, with the real ids of Kyiv oblast -------------------------------------
-
-
-def alert_on(uid: int, chain: list[int], kind: str = "air_raid") -> dict[str, Any]:
-    return {"region": uid, "chain": chain, "kind": kind, "level": None, "started_at": "2026-11-20T03:00:00Z"}
-
-
-OBLAST_14 = alert_on(14, [14])
-RAION_75 = alert_on(75, [75, 14])
-HROMADA_706 = alert_on(706, [706, 75, 14])
-
-
-@pytest.mark.parametrize(
-    ("alerts", "chain", "expected"),
-    [
-        # An oblast-wide alert covers its raions and hromadas, not Kyiv city.
-        ([OBLAST_14], [14], "alert"),
-        ([OBLAST_14], [75, 14], "alert"),
-        ([OBLAST_14], [706, 75, 14], "alert"),
-        ([OBLAST_14], [31], "clear"),
-        # A raion's alert: the raion and its hromadas are under alert, the oblast partly.
-        ([RAION_75], [75, 14], "alert"),
-        ([RAION_75], [706, 75, 14], "alert"),
-        ([RAION_75], [14], "partial"),
-        ([RAION_75], [73, 14], "clear"),
-        ([RAION_75], [31], "clear"),
-        # A hromada's alert makes its raion and oblast partial.
-        ([HROMADA_706], [75, 14], "partial"),
-        ([HROMADA_706], [14], "partial"),
-        ([HROMADA_706], [79, 14], "clear"),
-        ([], [31], "clear"),
-    ],
-)
-def test_region_state_with_ancestors_and_parts(
-    alerts: list[dict[str, object]], chain: list[int], expected: str
-) -> None:
-    state, _, last_known = region_state(chain=chain, alerts=alerts, freshness=FRESH)
-
-    assert (state, last_known) == (expected, expected)
-
-
-@pytest.mark.parametrize("alerts", [[], [OBLAST_14], [HROMADA_706]])
-def test_with_unknown_freshness_the_state_is_unknown_and_the_last_known_state_kept(
-    alerts: list[dict[str, object]],
-) -> None:
-    state, relevant, last_known = region_state(chain=[14], alerts=alerts, freshness=UNKNOWN)
-
-    assert state == "unknown"
-    assert relevant == alerts
-    assert last_known == ("clear" if not alerts else "alert" if alerts == [OBLAST_14] else "partial")
 
 
 # --- The document ------------------------------------------------------------------------------------------------

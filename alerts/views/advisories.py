@@ -8,10 +8,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.views.decorators.cache import cache_control
 
 from alerts import atom
-from alerts.http import public_response
 from alerts.models import Advisory
 from alerts.selectors.advisories import (
     advisories_current,
@@ -22,14 +20,12 @@ from alerts.selectors.advisories import (
     advisory_latest_version,
     advisory_public_get,
 )
+from kyivguide.http import ADVISORY_PAGES, FEED, GUIDE, cache_policy, public_bytes
 
-PAGE_MAX_AGE_S = 30
-FEED_MAX_AGE_S = 60
-GUIDE_MAX_AGE_S = 600
 GUIDE_LANGUAGES = ("uk", "en")
 
 
-@cache_control(public=True, max_age=PAGE_MAX_AGE_S)
+@cache_policy(ADVISORY_PAGES)
 def advisory_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
@@ -41,7 +37,7 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/advisory_list.html", context)
 
 
-@cache_control(public=True, max_age=PAGE_MAX_AGE_S)
+@cache_policy(ADVISORY_PAGES)
 def advisory_detail(request: HttpRequest, advisory_id: int) -> HttpResponseBase:
     advisory = advisory_public_get(advisory_id=advisory_id)
     if advisory is None:
@@ -60,7 +56,7 @@ def advisory_detail(request: HttpRequest, advisory_id: int) -> HttpResponseBase:
     return render(request, "alerts/advisory_detail.html", context)
 
 
-@cache_control(public=True, max_age=GUIDE_MAX_AGE_S)
+@cache_policy(GUIDE)
 def guide(request: HttpRequest) -> HttpResponse:
     # The guide is long prose: one content template per language rather than hundreds of msgids.
     language = translation.get_language()
@@ -75,4 +71,4 @@ def advisories_atom(request: HttpRequest) -> HttpResponseBase:
         feed_url=request.build_absolute_uri(),
         absolute=request.build_absolute_uri,
     )
-    return public_response(request, body, content_type=atom.ATOM_CONTENT_TYPE, max_age=FEED_MAX_AGE_S)
+    return public_bytes(request, body, content_type=atom.ATOM_CONTENT_TYPE, policy=FEED)

@@ -33,8 +33,8 @@ from alerts.selectors.regions import (
     regions_picker_options,
 )
 from alerts.selectors.status import StatusRead, status_for_region, status_read
+from kyivguide.http import STATUS, cache_policy
 
-PAGE_CACHE = "public, max-age=5, stale-while-revalidate=30"
 # How often an open page asks for the status, in seconds (a random moment in this range, so that
 # phones opened together do not poll together).
 POLL_SECONDS = (10, 15)
@@ -99,15 +99,7 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _with_page_cache(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = PAGE_CACHE
-    return response
-
-
-def _oblast_of(alert: dict[str, Any], names: dict[int, Region]) -> Region | None:
-    return names.get(alert["chain"][-1])
-
-
+@cache_policy(STATUS)
 def alerts_now(request: HttpRequest) -> HttpResponse:
     """Every region under alert now, grouped by oblast, with how long each alert has lasted."""
     read: StatusRead = status_read()
@@ -142,9 +134,10 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
         "freshness": read.freshness,
         "replay_date": local_date(read.replay_now()) if document["replay"] else "",
     }
-    return _with_page_cache(render(request, "alerts/now.html", context))
+    return render(request, "alerts/now.html", context)
 
 
+@cache_policy(STATUS)
 def region_history(request: HttpRequest, uid: int) -> HttpResponse:
     """The alerts a region lived through (its own and its ancestors'), newest first."""
     region = region_get(uid=uid)
@@ -175,4 +168,4 @@ def region_history(request: HttpRequest, uid: int) -> HttpResponse:
         "page": page,
         "rows": rows,
     }
-    return _with_page_cache(render(request, "alerts/history.html", context))
+    return render(request, "alerts/history.html", context)

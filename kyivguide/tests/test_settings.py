@@ -1,28 +1,11 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from kyivguide.env import ConfigError, env_bool, env_int, env_list, parse_database_url
-from kyivguide.testing import ROOT, free_port
+from kyivguide.testing import free_port, run_manage, run_python
 
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.example"}
-
-
-def run(program: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Start one of the project's programs with this run's environment minus the production settings."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, *program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def run_manage(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return run(["manage.py", "check"], env_overrides)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +42,7 @@ def test_complete_production_settings_start() -> None:
 
 
 def test_gunicorn_refuses_bad_settings_once_instead_of_crash_looping() -> None:
-    result = run(
+    result = run_python(
         ["-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
         {"DEBUG": "0", "PORT": str(free_port())},
     )
@@ -70,7 +53,7 @@ def test_gunicorn_refuses_bad_settings_once_instead_of_crash_looping() -> None:
 
 @pytest.mark.parametrize("program", [["worker"], ["beat"]])
 def test_celery_refuses_bad_settings_with_one_line(program: list[str]) -> None:
-    result = run(["-m", "celery", "--app", "kyivguide", *program], {"DEBUG": "maybe"})
+    result = run_python(["-m", "celery", "--app", "kyivguide", *program], {"DEBUG": "maybe"})
 
     assert result.returncode == 2
     assert result.stderr.strip() == (

@@ -194,7 +194,3 @@ def read_bytes(data: bytes, *, name: str = "") -> ParsedFile:
     if suffix in (".geojson", ".json") or (suffix != ".csv" and data.lstrip()[:1] == b"{"):
         return read_geojson(data)
     return read_csv(data)
-
-
-def read_path(path: Path) -> ParsedFile:
-    return read_bytes(path.read_bytes(), name=path.name)

@@ -1,16 +1,14 @@
-"""Writes of the shelters app: imports (imports.py, remote.py), the catalogue version and staff decisions
-(catalogue.py)."""
+"""Writes of the shelters app: imports (imports.py, with import_summary.py and import_stations.py; remote.py),
+the catalogue version and staff decisions (catalogue.py)."""
 
 from __future__ import annotations
 
 from shelters.services.catalogue import shelter_catalogue_bump, shelter_set_status
+from shelters.services.import_summary import ImportFailed, ImportRefused, ImportSummary
 from shelters.services.imports import (
     DEFAULT_CITY_SOURCE,
     DEFAULT_METRO_SOURCE,
     IMPORT_FIELDS,
-    ImportFailed,
-    ImportRefused,
-    ImportSummary,
     default_source,
     shelters_import,
     shelters_import_bytes,

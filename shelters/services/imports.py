@@ -14,22 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shelters.geo import haversine_m
-from shelters.importing.clean import REJECTION_REASONS, CleanResult, Merge, Rejection, ShelterRecord, clean_rows
+from shelters.importing.clean import CleanResult, ShelterRecord, clean_rows
 from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
-from shelters.models import Shelter, ShelterImport, ShelterKind, ShelterStatus
+from shelters.models import Shelter, ShelterImport, ShelterStatus
 from shelters.services.catalogue import shelter_catalogue_bump
+from shelters.services.import_stations import merge_stations_listed_elsewhere
+from shelters.services.import_summary import ImportFailed, ImportRefused, ImportSummary, log_import
 
 logger = logging.getLogger(__name__)
 
@@ -62,77 +60,6 @@ DEFAULT_CITY_SOURCE = "kmda"
 DEFAULT_METRO_SOURCE = "osm_metro"
 
 
-@dataclass
-class ImportSummary:
-    source: str
-    origin: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
-    merges: list[Merge] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    fixes: dict[str, int] = field(default_factory=dict)
-    outcome: str = ShelterImport.Outcome.APPLIED
-    message: str = ""
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deactivated)
-
-    def rejected_by_reason(self) -> dict[str, int]:
-        return dict(sorted(Counter(r.reason for r in self.rejections).items()))
-
-    def summary_lines(self, *, with_message: bool = True) -> list[str]:
-        head = "DRY RUN (nothing written): " if self.dry_run else ""
-        lines = [
-            f"{head}{self.source} from {self.origin}: {self.rows} rows",
-            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"deactivated {self.deactivated}, merged duplicates {len(self.merges)}, rejected {len(self.rejections)}",
-        ]
-        for reason, count in self.rejected_by_reason().items():
-            lines.append(f"  rejected, {REJECTION_REASONS.get(reason, reason)}: {count}")
-        for fix, count in sorted(self.fixes.items()):
-            lines.append(f"  cleaned, {fix}: {count}")
-        if self.message and with_message:
-            lines.append(self.message)
-        return lines
-
-    def report_lines(self) -> list[str]:
-        """Every rejected and merged row, in file order."""
-        entries = [(r.number, r.line()) for r in self.rejections] + [(m.number, m.line()) for m in self.merges]
-        return [line for _, line in sorted(entries)]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "source": self.source,
-            "outcome": str(self.outcome),
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deactivated": self.deactivated,
-            "merged": len(self.merges),
-            "rejected": self.rejected_by_reason(),
-            "message": self.message,
-        }
-
-
-class ImportRefused(Exception):
-    def __init__(self, summary: ImportSummary) -> None:
-        super().__init__(summary.message)
-        self.summary = summary
-
-
-class ImportFailed(Exception):
-    """The input could not be read at all (not a shelter CSV/GeoJSON, download error)."""
-
-
-# --- import ----------------------------------------------------------------------------------------------
-
-
 def default_source(parsed: ParsedFile) -> str:
     return DEFAULT_METRO_SOURCE if parsed.format == METRO_FORMAT else DEFAULT_CITY_SOURCE
 
@@ -142,53 +69,6 @@ class _Plan:
     creates: list[tuple[ShelterRecord, str]] = field(default_factory=list)  # (record, import hash)
     updates: list[tuple[int, ShelterRecord, str]] = field(default_factory=list)  # (id, record, import hash)
     deactivate: list[int] = field(default_factory=list)
-
-
-_QUOTED = re.compile(r"[«\"“](.+)[»\"”]")
-# Two records of one station lie within this distance (the city's point for Khreshchatyk is 388 m
-# from the station's); stations of one name elsewhere would be farther apart.
-STATION_MATCH_M = 1500
-# One station under two names: renamed (2023: Льва Толстого → Площа Українських Героїв) or named
-# in full in one list and short in the other.
-STATION_ALIASES = {"площа українських героїв": "льва толстого", "політехнічний інститут": "політехнічна"}
-
-
-def _station_key(address: str) -> str | None:
-    """The station's name in "Станція метро(політену) «Х»" / "(ст. м. "Х")", reduced for matching."""
-    match = _QUOTED.search(address)
-    if match is None:
-        return None
-    name = " ".join(
-        match.group(1).replace("«", "").replace("»", "").replace("ʼ", "’").replace("'", "’").lower().split()
-    )
-    return STATION_ALIASES.get(name, name)
-
-
-def _merge_stations_listed_elsewhere(cleaned: CleanResult, summary: ImportSummary) -> None:
-    """A metro station another source already lists (the city's list has the stations too) is one
-    shelter: the row is merged into it and reported, so nearest lists never show a station twice."""
-    listed: dict[str, list[tuple[str, str, float, float]]] = {}
-    for address, source, source_id, location in (
-        Shelter.objects.filter(kind=ShelterKind.METRO, is_active=True)
-        .exclude(source=summary.source)
-        .values_list("address_uk", "source", "source_id", "location")
-    ):
-        key = _station_key(address)
-        if key is not None:
-            listed.setdefault(key, []).append((source, source_id, location.y, location.x))
-    kept = []
-    for record in cleaned.records:
-        key = _station_key(record.address_uk) if record.kind == ShelterKind.METRO else None
-        same = [
-            entry
-            for entry in listed.get(key or "", [])
-            if haversine_m(record.lat, record.lon, entry[2], entry[3]) <= STATION_MATCH_M
-        ]
-        if same:
-            summary.merges.append(Merge(record.number, record.source_id, same[0][1], into_source=same[0][0]))
-        else:
-            kept.append(record)
-    cleaned.records = kept
 
 
 def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan:
@@ -295,27 +175,6 @@ def _write(plan: _Plan, *, source: str, progress: Progress | None) -> None:
         progress("writing", total, total)
 
 
-def log_import(summary: ImportSummary, *, sha256: str, started_at: datetime) -> None:
-    ShelterImport.objects.create(
-        source=summary.source,
-        origin=summary.origin[:1000],
-        sha256=sha256,
-        started_at=started_at,
-        finished_at=timezone.now(),
-        outcome=summary.outcome,
-        rows=summary.rows,
-        created=summary.created,
-        updated=summary.updated,
-        unchanged=summary.unchanged,
-        deactivated=summary.deactivated,
-        merged=len(summary.merges),
-        rejected=len(summary.rejections),
-        rejected_by_reason=summary.rejected_by_reason(),
-        report="\n".join(summary.report_lines()),
-        message=summary.message,
-    )
-
-
 def shelters_import(
     *,
     parsed: ParsedFile,
@@ -354,7 +213,7 @@ def shelters_import(
             with connection.cursor() as cursor:
                 # One import per source at a time (a periodic run and a staff run may overlap).
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"shelters-import:{source}"])
-            _merge_stations_listed_elsewhere(cleaned, summary)
+            merge_stations_listed_elsewhere(cleaned, summary)
             plan = _plan(cleaned, summary, force=force)
             _write(plan, source=source, progress=progress)
             if summary.changed:

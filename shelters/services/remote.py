@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from shelters.models import ShelterImport
-from shelters.services.imports import ImportFailed, ImportRefused, ImportSummary, log_import, shelters_import_bytes
+from shelters.services.import_summary import ImportFailed, ImportRefused, ImportSummary, log_import
+from shelters.services.imports import shelters_import_bytes
 
 logger = logging.getLogger(__name__)
 

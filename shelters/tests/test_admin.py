@@ -6,8 +6,7 @@ from django.test import Client
 from shelters.models import Shelter
 from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_bytes
-from shelters.tests.factories import ShelterFactory, at
-from shelters.tests.test_clean import city_csv, row
+from shelters.tests.factories import ShelterFactory, at, city_csv, row
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 from django.test import Client
 
 from shelters.services import shelter_catalogue_bump, shelters_import_bytes
-from shelters.tests.factories import ShelterFactory, at
-from shelters.tests.test_clean import city_csv, row
+from shelters.tests.factories import ShelterFactory, at, city_csv, row
 
 pytestmark = pytest.mark.django_db
 

@@ -9,35 +9,7 @@ from shelters.importing.clean import CleanResult, clean_rows
 from shelters.importing.fields import clean_address, clean_hours
 from shelters.importing.phones import phone_numbers
 from shelters.importing.readers import CITY_FORMAT, METRO_FORMAT, UnreadableFile, read_bytes
-
-HEADER = (
-    "id,district,address,lat,lon,shelter_type,shelter_kind,building_type,owner,ownership,keys_phone,"
-    "ramp_accessibility,accessible,source_coord_text,map_icon,district_by_polygon\n"
-)
-
-
-def city_csv(*rows: str) -> bytes:
-    return (HEADER + "\n".join(rows) + "\n").encode()
-
-
-def row(
-    ident: str = "k-1",
-    *,
-    district: str = "Печерський",
-    address: str = "м. Київ, вул. Хрещатик, 22",
-    lat: str = "50.4475",
-    lon: str = "30.5236",
-    shelter_type: str = "Подвійного призначення",
-    kind: str = "Підвал",
-    owner: str = "КП «Керуюча компанія»",
-    ownership: str = "Комунальна",
-    phone: str = "228-57-28",
-    ramp: str = "Відсутній",
-    coord_text: str = "",
-) -> str:
-    values = [ident, district, address, lat, lon, shelter_type, kind, "Житловий будинок", owner, ownership]
-    values += [phone, ramp, "false", coord_text, "red", district]
-    return ",".join(f'"{value}"' for value in values)
+from shelters.tests.factories import city_csv, row
 
 
 def clean(data: bytes, name: str = "file.csv") -> CleanResult:

@@ -11,8 +11,7 @@ from django.utils import timezone
 from shelters.models import Shelter, ShelterImport
 from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import ImportFailed, ImportRefused, ImportSummary, shelters_import_bytes, shelters_import_file
-from shelters.tests.factories import ShelterFactory, at
-from shelters.tests.test_clean import city_csv, row
+from shelters.tests.factories import ShelterFactory, at, city_csv, row
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,6 @@ def import_small(*rows: str, force: bool = False, dry_run: bool = False) -> Impo
 # --- the real files ------------------------------------------------------------------------------------
 
 
-@pytest.mark.seed_data
 def test_the_2022_city_file_imports_with_exact_counts(seed_data_dir: Path) -> None:
     summary = shelters_import_file(path=seed_data_dir / CITY_2022_CSV)
 
@@ -72,7 +70,6 @@ def test_the_2022_city_file_imports_with_exact_counts(seed_data_dir: Path) -> No
     assert (merged.lat, merged.lon) == (50.44128, 30.43286)
 
 
-@pytest.mark.seed_data
 def test_a_second_run_and_the_geojson_of_the_same_data_change_nothing(seed_data_dir: Path) -> None:
     shelters_import_file(path=seed_data_dir / CITY_2022_CSV)
     before = list(Shelter.objects.order_by("id").values_list("id", "updated_at", "import_hash"))
@@ -88,7 +85,6 @@ def test_a_second_run_and_the_geojson_of_the_same_data_change_nothing(seed_data_
     assert shelters_catalogue_version() == version
 
 
-@pytest.mark.seed_data
 def test_a_dry_run_reports_real_counts_and_writes_nothing(seed_data_dir: Path) -> None:
     summary = shelters_import_file(path=seed_data_dir / CITY_2022_CSV, dry_run=True)
 
@@ -99,7 +95,6 @@ def test_a_dry_run_reports_real_counts_and_writes_nothing(seed_data_dir: Path) -
     assert shelters_catalogue_version().version == 0
 
 
-@pytest.mark.seed_data
 def test_the_2024_export_without_coordinates_is_rejected_row_by_row(seed_data_dir: Path) -> None:
     summary = shelters_import_file(path=seed_data_dir / CITY_2024_CSV)
 
@@ -112,7 +107,6 @@ def test_the_2024_export_without_coordinates_is_rejected_row_by_row(seed_data_di
     assert Shelter.objects.count() == 0
 
 
-@pytest.mark.seed_data
 def test_the_2024_export_cannot_empty_the_city_list(seed_data_dir: Path) -> None:
     shelters_import_file(path=seed_data_dir / CITY_2022_CSV)
 
@@ -126,7 +120,6 @@ def test_the_2024_export_cannot_empty_the_city_list(seed_data_dir: Path) -> None
     assert ShelterImport.objects.order_by("-started_at").values_list("outcome", flat=True).first() == "refused"
 
 
-@pytest.mark.seed_data
 def test_metro_stations_are_shelters_open_around_the_clock(seed_data_dir: Path) -> None:
     summary = shelters_import_file(path=seed_data_dir / METRO_CSV)
 
@@ -266,6 +259,29 @@ def test_the_command_dry_run_source_and_refusal(tmp_path: Path) -> None:
 def test_the_command_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match=r"cannot read .*nothing\.csv"):
         call_command("import_shelters", str(tmp_path / "nothing.csv"), stdout=io.StringIO())
+
+
+def test_the_command_logs_applied_and_refused_runs_not_dry_runs_or_files_it_cannot_read(tmp_path: Path) -> None:
+    # As the README says of `import_shelters`.
+    path = tmp_path / "city.csv"
+    path.write_bytes(city_csv(row("k-1"), row("k-2", address="вул. Інша, 2")))
+    broken = tmp_path / "broken.csv"
+    broken.write_text("colour,size\nred,1\n")
+
+    call_command("import_shelters", str(path), "--dry-run", stdout=io.StringIO())
+    call_command("import_shelters", str(path), stdout=io.StringIO())
+    path.write_bytes(city_csv(row("k-3", address="вул. Третя, 3")))
+    with pytest.raises(CommandError, match="would deactivate"):
+        call_command("import_shelters", str(path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match=r"broken\.csv: no address or name column among colour, size"):
+        call_command("import_shelters", str(broken), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("import_shelters", str(tmp_path / "missing.csv"), stdout=io.StringIO())
+
+    assert list(ShelterImport.objects.order_by("started_at").values_list("outcome", "origin")) == [
+        ("applied", str(path)),
+        ("refused", str(path)),
+    ]
 
 
 def test_the_progress_bar_is_drawn_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

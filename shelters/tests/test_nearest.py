@@ -91,7 +91,6 @@ POINTS = [
 ]
 
 
-@pytest.mark.seed_data
 def test_nearest_equals_a_brute_force_haversine_on_the_real_city(seed_data_dir: Path) -> None:
     shelters_import_file(path=seed_data_dir / "shelters/kyiv_shelters_kmda_2022.csv")
     shelters_import_file(path=seed_data_dir / "shelters/kyiv_metro_stations.csv")

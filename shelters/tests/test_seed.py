@@ -12,7 +12,6 @@ from shelters.seed import load
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.seed_data
 def test_make_run_seeds_the_city_and_the_metro_once(seed_data_dir: Path) -> None:
     out = io.StringIO()
     load(data_dir=seed_data_dir, stdout=out)

@@ -3,19 +3,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 import pytest
 
-from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, wait_until
-from kyivguide.tests.test_settings import run_manage
+from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, run_manage, wait_until
 from shelters.models import Shelter, ShelterImport
 from shelters.schedule import IMPORT_TASK, beat_schedule
 from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_from_url
 from shelters.tasks import import_from_source_url
-from shelters.tests.test_clean import city_csv, row
+from shelters.tests.factories import city_csv, row
 
 LAYER = "/arcgis/rest/services/KYIV_API/Public_protection/MapServer/0/query"
 
@@ -166,11 +164,3 @@ def test_a_bad_source_url_stops_start_up_with_one_line() -> None:
     assert result.stderr.strip() == (
         "KyivGuide configuration error: SHELTERS_SOURCE_URL must be an http(s) URL, got 'ftp://example.test/layer'"
     )
-
-
-def test_the_worker_knows_the_task() -> None:
-    from kyivguide.celery import app
-
-    app.loader.import_default_modules()
-    assert IMPORT_TASK in app.tasks
-    assert Path(ROOT, "shelters", "tasks.py").is_file()

@@ -94,26 +94,35 @@
     return state.ageAtResponse + (performance.now() - state.receivedAt) / 1000;
   }
 
-  function freshness() {
-    var age = dataAge();
-    if (state.serverState === "unknown" || age === null) return "unknown";
+  /* The server's freshness state at the response, aged on the phone: `age` is the data's age now
+     in seconds (null when no feed ever answered). */
+  function freshnessOf(serverState, age) {
+    if (serverState === "unknown" || age === null) return "unknown";
     if (age > config.unknownS) return "unknown";
     if (age > config.freshS) return "delayed";
-    return state.serverState === "delayed" ? "delayed" : "fresh";
+    return serverState === "delayed" ? "delayed" : "fresh";
+  }
+
+  function freshness() {
+    return freshnessOf(state.serverState, dataAge());
   }
 
   /* The same rule as the server: alerts on the region or an ancestor cover it; an alert inside
-     it makes it partial; otherwise clear — but never clear when the data is unknown. */
-  function regionState(fresh) {
-    var uids = state.chain.map(function (r) { return r.uid; });
+     it makes it partial; otherwise clear — but never clear when the data is unknown. `uids` is the
+     region's chain, itself first. */
+  function regionStateOf(uids, alerts, fresh) {
     var region = uids[0];
-    var alerts = state.doc.alerts || [];
     var covering = alerts.filter(function (a) { return uids.indexOf(a.region) !== -1; });
     var inside = alerts.filter(function (a) { return a.chain.slice(1).indexOf(region) !== -1; });
     var known = covering.length ? "alert" : (inside.length ? "partial" : "clear");
     var relevant = covering.length ? covering : inside;
     // Old data says nothing for sure, an alert no more than an all-clear: the state is unknown.
     return { state: fresh === "unknown" ? "unknown" : known, alerts: relevant, lastKnown: known };
+  }
+
+  function regionState(fresh) {
+    var uids = state.chain.map(function (r) { return r.uid; });
+    return regionStateOf(uids, state.doc.alerts || [], fresh);
   }
 
   function threatLabel(alerts) {
@@ -285,6 +294,9 @@
       if (saved && saved.length && saved[0].uid !== state.chain[0].uid) state.chain = saved;
     } catch (e) { /* ignore */ }
   }
+
+  // The rules, for the tests that hold them to the server's (alerts/tests/cases/).
+  window.KyivStatus = { freshness: freshnessOf, regionState: regionStateOf, threatLabel: threatLabel };
 
   render();
   setInterval(render, 1000);
