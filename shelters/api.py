@@ -8,16 +8,13 @@ used for the detail, which is not hot.
 
 from __future__ import annotations
 
-import copy
 import gzip
 import hashlib
 import logging
-import re
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
+from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -30,17 +27,17 @@ from rest_framework.views import APIView
 
 from kyivguide.api import NOT_MODIFIED, FirstRendererNegotiation, error_responses
 from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
+from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
 from shelters.models import District, Shelter, ShelterKind
-from shelters.selectors import (
-    EARTH_RADIUS_M,
+from shelters.selectors.catalogue import (
     FeatureFilters,
     shelter_get,
     shelters_catalogue_version,
     shelters_feature_collection,
-    shelters_nearest,
 )
+from shelters.selectors.nearest import shelters_nearest
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +52,6 @@ WALKING_MODEL = {
 
 def _json(data: Any, *, policy: CachePolicy) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), content_type="application/json", headers=policy.headers)
-
-
-class QueryInput(serializers.Serializer):
-    """An input serializer for query strings, validated on every request of a hot path.
-
-    DRF deep-copies a serializer's declared fields for each instance, re-creating every field; that is
-    a third of the nearest view's time. Shallow copies are enough here: binding sets attributes on the
-    copy, and these fields' shared parts (validators, messages) are never changed.
-    """
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class KindListField(serializers.CharField):
@@ -86,56 +71,20 @@ class KindListField(serializers.CharField):
 # --- nearest ----------------------------------------------------------------------------------------------
 
 
-class NearestInput(QueryInput):
+class NearestInput(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_NEAREST, default=5)
     accessible = serializers.BooleanField(default=False)
     open_now = serializers.BooleanField(default=False)
     open_at = serializers.DateTimeField(required=False, help_text="An instant; without an offset, Kyiv time.")
-    kind = KindListField(required=False, max_length=200)
+    kind = KindListField(required=False, max_length=200, help_text="Kinds of place, comma-separated: metro,underpass.")
     pupils = serializers.BooleanField(default=False, help_text="Include school shelters open to pupils only.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("open_now") and attrs.get("open_at"):
             raise serializers.ValidationError("Give open_now or open_at, not both.")
         return attrs
-
-
-_PLAIN_NUMBER = re.compile(r"-?\d{1,3}(?:\.\d{1,15})?")
-_PLAIN_LIMIT = re.compile(r"\d{1,2}")
-_PLAIN_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
-_FAST_KEYS = frozenset({"lat", "lon", "limit", "accessible", "open_now", "pupils"})
-
-
-def nearest_params_fast(query: Mapping[str, str]) -> dict[str, Any] | None:
-    """The nearest query's common shape, read without the serializer; None for anything else.
-
-    Phones ask `?lat=50.45&lon=30.52&limit=3&open_now=true`; building a DRF serializer for that costs
-    more than the database query. This accepts only plain spellings, all of which NearestInput
-    accepts with the same result (a test checks it); anything else (other keys, other spellings,
-    out-of-range values) goes to NearestInput, which stays the one judge of validity and the one
-    source of error messages.
-    """
-    if not _FAST_KEYS.issuperset(query.keys()):
-        return None
-    lat, lon = query.get("lat"), query.get("lon")
-    if lat is None or lon is None or not _PLAIN_NUMBER.fullmatch(lat) or not _PLAIN_NUMBER.fullmatch(lon):
-        return None
-    params: dict[str, Any] = {"lat": float(lat), "lon": float(lon), "limit": 5}
-    if not (-90 <= params["lat"] <= 90 and -180 <= params["lon"] <= 180):
-        return None
-    limit = query.get("limit")
-    if limit is not None:
-        if not _PLAIN_LIMIT.fullmatch(limit) or not 1 <= int(limit) <= MAX_NEAREST:
-            return None
-        params["limit"] = int(limit)
-    for name in ("accessible", "open_now", "pupils"):
-        raw = query.get(name, "false")
-        if raw not in _PLAIN_BOOLEANS:
-            return None
-        params[name] = _PLAIN_BOOLEANS[raw]
-    return params
 
 
 class NearestShelterOutput(serializers.Serializer):
@@ -156,6 +105,19 @@ class NearestShelterOutput(serializers.Serializer):
     walk_minutes = serializers.IntegerField()
 
 
+class NearestOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = NearestShelterOutput(many=True)
+    walking = inline_serializer(
+        "WalkingModel",
+        {
+            "speed_m_per_min": serializers.FloatField(),
+            "detour_factor": serializers.FloatField(),
+            "earth_radius_m": serializers.FloatField(),
+        },
+    )
+
+
 class SheltersNearestApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
@@ -164,59 +126,34 @@ class SheltersNearestApi(APIView):
     @extend_schema(
         operation_id="shelters_nearest",
         parameters=[NearestInput],
-        responses={
-            200: inline_serializer(
-                "NearestShelters",
-                {
-                    "count": serializers.IntegerField(),
-                    "results": NearestShelterOutput(many=True),
-                    "walking": serializers.DictField(),
-                },
-            )
-        },
+        responses={200: NearestOutput, **error_responses(400)},
         description=(
             "The nearest listed shelters, nearest first, with the straight-line distance and walking minutes "
             f"({WALKING_SPEED_M_PER_MIN:g} m/min × detour {DETOUR_FACTOR:g}). Closed shelters are never listed; "
             "school shelters for pupils only are left out unless pupils=1."
         ),
     )
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # The common query takes a plain path: no DRF request wrapping, no serializer. Everything
-        # else (odd spellings, bad input, other methods) goes through DRF and NearestInput.
-        if request.method == "GET":
-            # The raw query string: building request.GET costs as much as the rest of this check.
-            data = nearest_params_fast(dict(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)))
-            if data is not None:
-                return self.answer(data)
-        return super().dispatch(request, *args, **kwargs)
-
     def get(self, request: Request) -> HttpResponse:
         params = NearestInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        return self.answer(params.validated_data)
-
-    def answer(self, data: dict[str, Any]) -> HttpResponse:
-        open_at = timezone.now() if data["open_now"] else data.get("open_at")
+        data = params.validated_data
         results = shelters_nearest(
-            point=(data["lon"], data["lat"]),
+            point=Point(data["lon"], data["lat"], srid=4326),
             limit=data["limit"],
             accessible=data["accessible"],
-            open_at=open_at,
+            open_at=timezone.now() if data["open_now"] else data.get("open_at"),
             kinds=data.get("kind"),
             pupils=data["pupils"],
         )
         for result in results:
             result["distance_m"] = round(result["distance_m"], 1)
-        return _json(
-            {"count": len(results), "results": results, "walking": WALKING_MODEL},
-            policy=NEAREST,
-        )
+        return _json({"count": len(results), "results": results, "walking": WALKING_MODEL}, policy=NEAREST)
 
 
 # --- the city's GeoJSON -------------------------------------------------------------------------------------
 
 
-class FeaturesInput(QueryInput):
+class FeaturesInput(serializers.Serializer):
     bbox = serializers.CharField(required=False, help_text="west,south,east,north in degrees (RFC 7946 order).")
     kind = KindListField(required=False, max_length=200)
     accessible = serializers.BooleanField(default=False)

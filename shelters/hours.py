@@ -15,8 +15,8 @@ Kinds of hours:
   rules shelters are to be open during an alert, and hiding 3,600 shelters would leave people with
   none; pages say "hours not published" next to them.
 
-The same rules are written in SQL (selectors.shelters_nearest) and in the browser
-(static/js/shelters-core.js); all three run the one table of cases in
+The nearest search applies `is_open_at` itself (selectors/nearest.py), and the browser has the
+same rules (static/js/shelters-core.js); both run the one table of cases in
 shelters/tests/cases/opening_hours.json.
 """
 

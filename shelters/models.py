@@ -14,8 +14,7 @@ correction of an unchanged row survives (see services.shelters_import).
 from __future__ import annotations
 
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import GistIndex, SpGistIndex
-from django.db.models import Func
+from django.contrib.postgres.indexes import GistIndex
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.manager import MultilingualManager
@@ -74,26 +73,9 @@ class Ownership(models.TextChoices):
     UNKNOWN = "", _("Not stated")
 
 
-# The expression of the geography index: nearest-shelter queries from far away order by it
-# (selectors.py), so that the index answers in true distance on the sphere, not in planar degrees.
+# The expression of the geography index: nearest-shelter queries order by it (selectors/nearest.py),
+# so that the index answers in true distance on the sphere, not in planar degrees.
 LOCATION_GEOGRAPHY_SQL = "location::geography(Point,4326)"
-
-# The expression of the planar index: a shelter's position on a plane where, around Kyiv, a degree
-# of longitude is as long as it is on the ground (x = longitude × cos 50.4°, y = latitude). Its
-# distances are within half a percent of the true ones across the city, and nearest-shelter
-# queries rank candidates by it, then re-rank them by the true distance (selectors.py proves when
-# enough candidates have been fetched). PostgreSQL's SP-GiST quad tree on a native `point` answers
-# a KNN query in about half the time of the geography GiST index.
-PLANAR_COS = 0.6374
-LOCATION_PLANAR_SQL = f"point(ST_X(location) * {PLANAR_COS}, ST_Y(location))"
-
-
-class PlanarPoint(Func):
-    """`LOCATION_PLANAR_SQL` as an index expression (the query must spell it the same way)."""
-
-    template = f"point(ST_X(%(expressions)s) * {PLANAR_COS}, ST_Y(%(expressions)s))"
-    arity = 1
-    output_field = models.Field()
 
 
 class Shelter(models.Model):
@@ -145,7 +127,6 @@ class Shelter(models.Model):
             GistIndex(
                 Cast("location", models.PointField(geography=True, srid=4326)), name="shelter_location_geog_gist"
             ),
-            SpGistIndex(PlanarPoint("location"), name="shelter_location_planar"),
             models.Index(fields=["source", "is_active"], name="shelter_source_active"),
         ]
 

@@ -13,7 +13,7 @@ from kyivguide.http import MAP_PAGE, SHELTER, cache_policy
 from shelters.hours import is_open_at
 from shelters.importing.phones import phone_numbers
 from shelters.models import ShelterKind
-from shelters.selectors import shelter_get
+from shelters.selectors.catalogue import shelter_get
 
 # Ukraine's rescue service and police: the shelter page names the two a person at a locked or
 # flooded shelter needs (the footer lists all emergency numbers).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from shelters.geo import haversine_m
 from shelters.importing.clean import CleanResult, Merge
 from shelters.models import Shelter, ShelterKind
-from shelters.selectors import haversine_m
 from shelters.services.import_summary import ImportSummary
 
 _QUOTED = re.compile(r"[«\"“](.+)[»\"”]")

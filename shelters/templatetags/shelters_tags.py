@@ -16,9 +16,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, SCHOOL_CLOSES, SCHOOL_OPENS, WALKING_SPEED_M_PER_MIN
 from shelters.models import Protection, ShelterKind, ShelterStatus
-from shelters.selectors import EARTH_RADIUS_M
 
 register = template.Library()
 

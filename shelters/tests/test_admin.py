@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from shelters.models import Shelter
-from shelters.selectors import shelters_catalogue_version
+from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_bytes
 from shelters.tests.factories import ShelterFactory, at, city_csv, row
 

@@ -84,6 +84,26 @@ def test_bad_nearest_input_is_a_400_with_a_message(client: Client, query: dict[s
     assert body["message"].startswith(message)
 
 
+def test_a_bad_nearest_query_names_every_bad_field(client: Client) -> None:
+    response = client.get(NEAREST, {"lat": "abc", "lon": "30.5", "limit": "0"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid",
+        "message": "lat: A valid number is required.; limit: Ensure this value is greater than or equal to 1.",
+        "fields": {
+            "lat": ["A valid number is required."],
+            "limit": ["Ensure this value is greater than or equal to 1."],
+        },
+    }
+    both = client.get(NEAREST, {"lat": "50.4", "lon": "30.5", "open_now": "1", "open_at": "2024-06-10T12:00"})
+    assert both.json() == {
+        "error": "invalid",
+        "message": "Give open_now or open_at, not both.",
+        "fields": {"non_field_errors": ["Give open_now or open_at, not both."]},
+    }
+
+
 # --- the city's GeoJSON -------------------------------------------------------------------------------------
 
 
@@ -324,40 +344,23 @@ def test_the_schema_documents_the_shelter_endpoints(client: Client) -> None:
         assert path in schema
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        {"lat": "50.45", "lon": "30.52"},
-        {"lat": "-0", "lon": "180", "limit": "50", "accessible": "1", "open_now": "true", "pupils": "0"},
-        {"lat": "90", "lon": "-179.123456789012345", "limit": "07", "open_now": "false"},
-    ],
-)
-def test_the_fast_reading_of_the_nearest_query_agrees_with_the_serializer(query: dict[str, str]) -> None:
-    from django.http import QueryDict
+def test_the_schema_documents_the_nearest_operation(client: Client) -> None:
+    schema = orjson.loads(client.get("/api/schema/", {"format": "json"}).content)
+    operation = schema["paths"]["/api/v1/shelters/nearest"]["get"]
+    components = schema["components"]["schemas"]
 
-    from shelters.api import NearestInput, nearest_params_fast
-
-    data = QueryDict(mutable=True)
-    data.update(query)
-    serializer = NearestInput(data=data)
-    assert serializer.is_valid(), serializer.errors
-
-    assert nearest_params_fast(query) == dict(serializer.validated_data)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        {"lat": "50.45"},
-        {"lat": "1e1", "lon": "30"},
-        {"lat": " 50.4", "lon": "30"},
-        {"lat": "50.4", "lon": "30", "limit": "0"},
-        {"lat": "50.4", "lon": "30", "accessible": "yes"},
-        {"lat": "50.4", "lon": "30", "kind": "metro"},
-        {"lat": "91", "lon": "30"},
-    ],
-)
-def test_anything_else_goes_to_the_serializer(query: dict[str, str]) -> None:
-    from shelters.api import nearest_params_fast
-
-    assert nearest_params_fast(query) is None
+    assert [p["name"] for p in operation["parameters"]] == [
+        "accessible",
+        "kind",
+        "lat",
+        "limit",
+        "lon",
+        "open_at",
+        "open_now",
+        "pupils",
+    ]
+    assert {p["name"] for p in operation["parameters"] if p.get("required")} == {"lat", "lon"}
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert list(components[ok.rsplit("/", 1)[1]]["properties"]) == ["count", "results", "walking"]
+    bad = operation["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    assert list(components[bad.rsplit("/", 1)[1]]["properties"]) == ["error", "message", "fields"]

@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 
 from shelters.hours import kyiv_moment, walking_minutes
-from shelters.selectors import shelters_nearest
+from shelters.selectors.nearest import shelters_nearest
 from shelters.tests.factories import ShelterFactory, at
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from shelters.hours import hours_label, is_open_at, kyiv_moment
-from shelters.selectors import shelters_nearest
+from shelters.selectors.nearest import shelters_nearest
 from shelters.tests.factories import ShelterFactory, at
 
 CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "cases" / "opening_hours.json").read_text())["cases"]

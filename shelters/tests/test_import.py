@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from shelters.models import Shelter, ShelterImport
-from shelters.selectors import shelters_catalogue_version
+from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import ImportFailed, ImportRefused, ImportSummary, shelters_import_bytes, shelters_import_file
 from shelters.tests.factories import ShelterFactory, at, city_csv, row
 

@@ -4,22 +4,19 @@ import math
 import random
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from django.core.signals import request_started
 from django.db import connection
 
+from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import is_open_at, walking_minutes
-from shelters.models import PLANAR_COS, Shelter
-from shelters.selectors import (
-    _PLANAR_SQL,
-    _SPHERE_SQL,
-    EARTH_RADIUS_M,
-    NearestShelter,
-    ground_distance_floor_m,
-    shelters_nearest,
-)
-from shelters.services import shelters_import_file
+from shelters.models import Shelter
+from shelters.selectors import shelter_index as index_module
+from shelters.selectors.nearest import NearestShelter, shelters_nearest
+from shelters.services import shelter_catalogue_bump, shelter_set_status, shelters_import_file
 from shelters.tests.factories import ShelterFactory, at
 
 pytestmark = pytest.mark.django_db
@@ -157,81 +154,30 @@ def test_many_shelters_at_one_point_are_ordered_by_id_even_beyond_the_fetch_marg
     assert [r["id"] for r in found] == [nearer.id, *ids[:12]]
 
 
-@pytest.mark.parametrize(
-    ("sql", "index", "order_by"),
-    [
-        (
-            _PLANAR_SQL,
-            "shelter_location_planar",
-            "Order By: (point((st_x(location) * '0.6374'::double precision), st_y(location)) <->",
-        ),
-        (_SPHERE_SQL, "shelter_location_geog_gist", "Order By: ((location)::geography(Point,4326) <->"),
-    ],
-)
-def test_the_search_is_a_knn_scan_of_an_index(sql: str, index: str, order_by: str) -> None:
-    ShelterFactory.create_batch(50)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE shelters_shelter")
-        cursor.execute("PREPARE knn(float8, float8, int8) AS " + sql.format(filters="AND opening_hours <> 'school'"))
-        cursor.execute("EXPLAIN EXECUTE knn(19.45, 50.45, 13)")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE knn")
+def test_the_index_follows_the_catalogue_version_looked_at_once_a_second(
+    django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ShelterFactory.create(location=at(50.45, 30.52))
+    clock = [1000.0]
+    monkeypatch.setattr(index_module.time, "monotonic", lambda: clock[0])
+    with django_assert_num_queries(2):  # the version, then the shelters
+        assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [first.id]
 
-    assert f"Index Scan using {index}" in plan
-    assert order_by in plan
-    assert "Sort" not in plan
-
-
-def planar_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The distance on the index's plane, computed as PostgreSQL does (models.LOCATION_PLANAR_SQL)."""
-    return math.hypot(lon2 * PLANAR_COS - lon1 * PLANAR_COS, lat2 - lat1)
-
-
-def test_the_planar_floor_never_exceeds_the_ground_distance() -> None:
-    rng = random.Random(7)
-    pairs = []
-    # Shelters anywhere in the city; phones in the city, around it, and far away.
-    for _ in range(20_000):
-        shelter = (rng.uniform(50.2, 50.6), rng.uniform(30.22, 30.84))
-        phone = rng.choice(
-            [
-                (rng.uniform(50.2, 50.6), rng.uniform(30.22, 30.84)),
-                (rng.uniform(49.7, 51.1), rng.uniform(29.72, 31.34)),
-                (rng.uniform(-80, 80), rng.uniform(-180, 180)),
-            ]
-        )
-        # Also the nearest neighbours that matter most: within metres.
-        near = (shelter[0] + rng.uniform(-0.0003, 0.0003), shelter[1] + rng.uniform(-0.0005, 0.0005))
-        pairs += [(phone, shelter), (near, shelter)]
-    worst_in_city = 1.0
-    for (lat1, lon1), (lat2, lon2) in pairs:
-        ground = haversine(lat1, lon1, lat2, lon2)
-        floor = ground_distance_floor_m(lat1, planar_deg(lat1, lon1, lat2, lon2), ground)
-        assert floor <= ground * (1 + 1e-12), (lat1, lon1, lat2, lon2)
-        if 50.2 <= lat1 <= 50.6 and 30.22 <= lon1 <= 30.84 and 1 < ground < 2000:
-            worst_in_city = min(worst_in_city, floor / ground)
-    # And it is tight where it is used (a phone in the city, shelters within walking distance):
-    # within 0.5 % of the truth.
-    assert 0.995 < worst_in_city < 1
-
-
-def test_a_shelter_the_plane_ranks_fourth_is_found_when_it_is_the_nearest() -> None:
-    # At 50.55° N a degree of longitude is shorter than the plane says (cos 50.55° < 0.6374), so
-    # a shelter due east looks 0.3 % farther than it is. Three shelters due north at 1,001–1,002 m
-    # come first on the plane; the nearest, 1,000 m due east, comes fourth — beyond limit + margin.
-    here = (50.55, 30.5)
-    metre_lat = 1 / 111195.08
-    metre_lon = metre_lat / math.cos(math.radians(here[0]))
-    north = [ShelterFactory.create(location=at(here[0] + d * metre_lat, here[1])) for d in (1001, 1001.5, 1002)]
-    east = ShelterFactory.create(location=at(here[0], here[1] + 1000 * metre_lon))
-    by_plane = sorted([*north, east], key=lambda s: planar_deg(*here, s.lat, s.lon))
-    assert by_plane[-1] == east
-
-    found = shelters_nearest(point=at(*here), limit=1)
-
-    assert [r["id"] for r in found] == [east.id]
-    assert round(found[0]["distance_m"], 1) == 1000.0
-    assert_same(shelters_nearest(point=at(*here), limit=4), brute_force(*here, 4))
+    nearer = ShelterFactory.create(location=at(50.451, 30.52))
+    shelter_set_status(shelter_ids=[first.id], status="closed", verified_at=None)  # bumps the version
+    clock[0] += 0.9
+    with django_assert_num_queries(0):  # within the second: the index as it was
+        assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [first.id]
+    clock[0] += 0.1
+    with django_assert_num_queries(2):
+        assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=5)] == [nearer.id]
+    ShelterFactory.create(location=at(50.45, 30.52))  # written without a bump: not seen
+    clock[0] += 1
+    with django_assert_num_queries(1):  # the version again, unchanged: no rebuild
+        assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=5)] == [nearer.id]
+    shelter_catalogue_bump()
+    clock[0] += 1
+    assert len(shelters_nearest(point=at(50.45, 30.52), limit=5)) == 2
 
 
 def test_random_phones_get_the_brute_force_answer() -> None:
@@ -274,8 +220,8 @@ def test_random_phones_get_the_brute_force_answer() -> None:
 @pytest.mark.parametrize(
     ("lat", "lon"),
     [
-        (49.8397, 24.0297),  # Lviv: outside the plane's area, the geography index answers
-        (50.45, 31.5),  # just east of the area
+        (49.8397, 24.0297),  # Lviv
+        (50.45, 31.5),  # just east of the city
         (48.0, 38.0),
         (-33.9, 151.2),
     ],
@@ -339,13 +285,20 @@ def test_a_result_carries_what_a_list_needs() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dead_database_connection_is_replaced_once() -> None:
+def test_a_dead_database_connection_is_replaced_at_the_next_request(monkeypatch: pytest.MonkeyPatch) -> None:
     shelter = ShelterFactory.create(location=at(50.45, 30.52))
+    clock = [1000.0]
+    monkeypatch.setattr(index_module.time, "monotonic", lambda: clock[0])
     assert [r["id"] for r in shelters_nearest(point=at(50.45, 30.52), limit=1)] == [shelter.id]
     backend = connection.connection.info.backend_pid
     with psycopg.connect(connection.connection.info.dsn, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [backend])
 
+    # What Django's handler sends at the start of every request: with CONN_HEALTH_CHECKS, the
+    # request's first query (here the index's look at the version) finds the connection dead
+    # and opens a new one.
+    request_started.send(sender=None)
+    clock[0] += 1
     found = shelters_nearest(point=at(50.45, 30.52), limit=1)
 
     assert [r["id"] for r in found] == [shelter.id]

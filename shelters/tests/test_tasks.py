@@ -10,7 +10,7 @@ import pytest
 from kyivguide.testing import ROOT, FakeResponse, FakeUpstream, ManagedProcess, closed_port, run_manage, wait_until
 from shelters.models import Shelter, ShelterImport
 from shelters.schedule import IMPORT_TASK, beat_schedule
-from shelters.selectors import shelters_catalogue_version
+from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_from_url
 from shelters.tasks import import_from_source_url
 from shelters.tests.factories import city_csv, row

@@ -1,0 +1,192 @@
+"""The in-process index of listed shelters that the nearest search walks (selectors/nearest.py).
+
+Each process keeps every listed shelter (its position, the fields the filters read and those the
+answer shows) in a k-d tree: ~700 bytes a shelter, 2.6 MB for the city's 3,700, 73 MB at 100,000.
+Positions are points in 3-D, metres from the Earth's centre: the straight-line (chord) distance
+between two points of a sphere grows with their great-circle distance, so the nearest by chord are
+the nearest on the ground, and the tree's textbook search is exact: a branch is skipped only when
+the box around its points is farther than the last of the best found so far.
+
+PostgreSQL stays the source of truth: the index is rebuilt from it when the catalogue version
+changes (every import and staff change bumps it, services/catalogue.py), which each process looks
+at at most once a second. An answer thus lags a change by a second at most (its Cache-Control
+allows 30).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import time
+from collections.abc import Callable
+from datetime import time as clock
+from operator import itemgetter
+from typing import NamedTuple
+
+from django.db.models import F, FloatField, Func
+
+from shelters.geo import EARTH_RADIUS_M
+from shelters.models import Shelter, ShelterStatus
+from shelters.selectors.catalogue import shelters_catalogue_version
+
+CHECK_SECONDS = 1.0
+LEAF_SIZE = 16
+
+
+class Listing(NamedTuple):
+    """What the nearest search's filters read of a shelter (shared by the shelters alike)."""
+
+    kind: str
+    wheelchair_accessible: bool | None
+    opening_hours: str
+    opens_at: clock | None
+    closes_at: clock | None
+    status: str
+
+
+class Entry(NamedTuple):
+    """One listed shelter as the answer shows it."""
+
+    id: int
+    name: str
+    name_en: str
+    address: str
+    address_en: str
+    protection: str
+    district: str
+    lat: float
+    lon: float
+    listing: Listing
+
+
+# x, y, z in metres from the Earth's centre, and the shelter
+_Point = tuple[float, float, float, Entry]
+
+
+def to_xyz(lat: float, lon: float) -> tuple[float, float, float]:
+    phi, lam = math.radians(lat), math.radians(lon)
+    return (
+        EARTH_RADIUS_M * math.cos(phi) * math.cos(lam),
+        EARTH_RADIUS_M * math.cos(phi) * math.sin(lam),
+        EARTH_RADIUS_M * math.sin(phi),
+    )
+
+
+class ShelterIndex:
+    """A k-d tree: node n holds points[lo:hi] and the box around them; unless it is a leaf, its points
+    are sorted along the box's longest axis and halved into nodes 2n+1 (points[lo:mid]) and 2n+2."""
+
+    def __init__(self, points: list[_Point]) -> None:
+        self.points = points
+        self.boxes: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+        if points:
+            self._build(0, 0, len(points))
+
+    def _build(self, node: int, lo: int, hi: int) -> None:
+        part = self.points[lo:hi]
+        axes = [[p[0] for p in part], [p[1] for p in part], [p[2] for p in part]]
+        low, high = tuple(map(min, axes)), tuple(map(max, axes))
+        self.boxes[node] = (low, high)
+        if hi - lo <= LEAF_SIZE:
+            return
+        axis = max(range(3), key=lambda a: high[a] - low[a])
+        part.sort(key=itemgetter(axis))
+        self.points[lo:hi] = part
+        mid = (lo + hi) // 2
+        self._build(2 * node + 1, lo, mid)
+        self._build(2 * node + 2, mid, hi)
+
+    def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Listing], bool]) -> list[tuple[float, Entry]]:
+        """(great-circle metres, shelter) of the `limit` nearest that `keep` accepts, by (distance, id)."""
+        qx, qy, qz = to_xyz(lat, lon)
+        # The worst of the best at the top: (-chord², -id, shelter).
+        best: list[tuple[float, int, Entry]] = []
+
+        def gap2(node: int) -> float:
+            """The squared distance from the query to the node's box: no point in it is nearer."""
+            (lx, ly, lz), (hx, hy, hz) = self.boxes[node]
+            dx, dy, dz = max(lx - qx, 0.0, qx - hx), max(ly - qy, 0.0, qy - hy), max(lz - qz, 0.0, qz - hz)
+            return dx * dx + dy * dy + dz * dz
+
+        def visit(node: int, lo: int, hi: int) -> None:
+            if hi - lo <= LEAF_SIZE:
+                for x, y, z, shelter in self.points[lo:hi]:
+                    if keep(shelter.listing):
+                        entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
+                        if len(best) < limit:
+                            heapq.heappush(best, entry)
+                        elif entry[:2] > best[0][:2]:
+                            heapq.heapreplace(best, entry)
+                return
+            mid = (lo + hi) // 2
+            below, above = (gap2(2 * node + 1), 2 * node + 1, lo, mid), (gap2(2 * node + 2), 2 * node + 2, mid, hi)
+            for gap, child, start, end in (below, above) if below[0] <= above[0] else (above, below):
+                # At an equal distance the box may still hold a tie with a smaller id.
+                if len(best) < limit or gap <= -best[0][0]:
+                    visit(child, start, end)
+
+        if self.points:
+            visit(0, 0, len(self.points))
+        ranked = sorted((-chord2, -ident, shelter) for chord2, ident, shelter in best)
+        return [
+            (2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(chord2) / (2 * EARTH_RADIUS_M))), shelter)
+            for chord2, _, shelter in ranked
+        ]
+
+
+def _load() -> ShelterIndex:
+    rows = (
+        Shelter.objects.filter(is_active=True)
+        .exclude(status=ShelterStatus.CLOSED)
+        .annotate(
+            y=Func(F("location"), function="ST_Y", output_field=FloatField()),
+            x=Func(F("location"), function="ST_X", output_field=FloatField()),
+        )
+        .values_list(
+            "id", "name_uk", "name_en", "address_uk", "address_en", "protection", "district", "y", "x", *Listing._fields
+        )
+    )
+    # Shelters share a few hundred listings: one object for each.
+    listings: dict[Listing, Listing] = {}
+    points = []
+    for ident, name, name_en, address, address_en, protection, district, lat, lon, *fields in rows:
+        listing = listings.setdefault(Listing(*fields), Listing(*fields))
+        shelter = Entry(
+            ident, name or "", name_en or "", address or "", address_en or "", protection, district, lat, lon, listing
+        )
+        points.append((*to_xyz(lat, lon), shelter))
+    return ShelterIndex(points)
+
+
+class _Current:
+    index: ShelterIndex | None = None
+    version = ""
+    checked_at = -math.inf
+    lock = threading.Lock()
+
+
+def shelter_index() -> ShelterIndex:
+    """This process's index, first rebuilt if the catalogue version changed (looked at once a second)."""
+    current = _Current
+    index = current.index
+    if index is not None:
+        # One thread looks (and rebuilds); meanwhile the others go on with the index they have.
+        if time.monotonic() - current.checked_at < CHECK_SECONDS or not current.lock.acquire(blocking=False):
+            return index
+    else:
+        current.lock.acquire()
+    try:
+        if current.index is None or time.monotonic() - current.checked_at >= CHECK_SECONDS:
+            version = shelters_catalogue_version().tag
+            if current.index is None or version != current.version:
+                current.index, current.version = _load(), version
+            current.checked_at = time.monotonic()
+        return current.index
+    finally:
+        current.lock.release()
+
+
+def shelter_index_forget() -> None:
+    """Drop this process's index (tests write shelters without bumping the catalogue)."""
+    _Current.index = None
