@@ -40,7 +40,8 @@ keepalive = 5
 # (0 turns it off: the benchmarks measure the steady state, not a worker re-importing Django).
 max_requests = env_int("WEB_MAX_REQUESTS", 20000, minimum=0)
 max_requests_jitter = max_requests // 10
-accesslog = "-" if env_bool("ACCESS_LOG", True) else None
+access_log = env_bool("ACCESS_LOG", True)
+accesslog = "-" if access_log else None
 errorlog = "-"
 loglevel = "info"
 proc_name = "kyivguide-web"
@@ -60,7 +61,9 @@ logconfig_dict: dict[str, Any] = {
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # gunicorn writes access lines whenever a logging config exists, `accesslog` or not: the level
+        # is what turns them off (ACCESS_LOG=0 spares a log line per request on the hot paths).
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO" if access_log else "WARNING", "propagate": False},
     },
 }
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
+
+import pytest
 
 from kyivguide.logformat import JsonFormatter
+from kyivguide.testing import http_get, start_web
 
 
 def test_a_record_is_one_json_object_on_one_line_with_its_extra_fields() -> None:
@@ -34,3 +38,16 @@ def test_an_exception_is_kept_inside_the_one_line() -> None:
 
     assert payload["exc_info"].startswith("Traceback (most recent call last):")
     assert payload["exc_info"].endswith("ValueError: bad payload")
+
+
+@pytest.mark.parametrize(("access_log", "lines"), [("1", 1), ("0", 0)])
+def test_access_log_writes_a_line_per_request_only_when_it_is_on(
+    access_log: str, lines: int, process_logs: Path, transactional_db: None
+) -> None:
+    web, base = start_web(process_logs, env={"ACCESS_LOG": access_log}, name=f"web-access-{access_log}")
+    try:
+        assert http_get(f"{base}/healthz?probe=access-log", timeout=5)[0] == 200
+        web.stop()
+        assert web.log().count('"GET /healthz?probe=access-log HTTP/1.1" 200') == lines
+    finally:
+        web.stop()
