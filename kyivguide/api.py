@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any, TypeVar
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
@@ -33,21 +35,23 @@ def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(detail))]
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every API error is `{"error": <code>, "message": <one readable sentence>, ...}` with a 4xx.
+def invalid_input(detail: Any) -> dict[str, Any]:
+    """The error body of a ValidationError's `detail`; `fields` ({field: [messages]}) points at the bad input."""
+    pairs = _flatten(detail)
+    fields: dict[str, list[str]] = {}
+    for field, message in pairs:
+        fields.setdefault(field or "non_field_errors", []).append(message)
+    message = "; ".join(f"{field}: {msg}" if field else msg for field, msg in pairs) or "Invalid input."
+    return {"error": "invalid", "message": message, "fields": fields}
 
-    Validation errors add `fields`: {field: [messages]} so clients can point at the bad input.
-    """
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error is `{"error": <code>, "message": <one readable sentence>, ...}` with a 4xx."""
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        pairs = _flatten(exc.detail)
-        fields: dict[str, list[str]] = {}
-        for field, message in pairs:
-            fields.setdefault(field or "non_field_errors", []).append(message)
-        message = "; ".join(f"{field}: {msg}" if field else msg for field, msg in pairs) or "Invalid input."
-        response.data = {"error": "invalid", "message": message, "fields": fields}
+        response.data = invalid_input(exc.detail)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (dict, list)) else "; ".join(m for _, m in _flatten(detail))
@@ -75,6 +79,22 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def get_only(view: Callable[[HttpRequest], HttpResponseBase]) -> Callable[[HttpRequest], HttpResponseBase]:
+    """A plain JSON view of a hot read path: GET and HEAD only, other methods a JSON 405 (as DRF's views
+    answer them, CSRF-exempt like them: nothing here changes state)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def only_get(request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD"):
+            response = json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request)
+
+    return only_get
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -14,7 +14,6 @@ import logging
 from typing import Any
 
 import orjson
-from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -25,7 +24,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from kyivguide.api import NOT_MODIFIED, FirstRendererNegotiation, error_responses
+from kyivguide.api import (
+    NOT_MODIFIED,
+    FirstRendererNegotiation,
+    documented_by,
+    error_responses,
+    get_only,
+    invalid_input,
+)
 from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
@@ -118,10 +124,9 @@ class NearestOutput(serializers.Serializer):
     )
 
 
-class SheltersNearestApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes: list[Any] = []
-    content_negotiation_class = FirstRendererNegotiation
+class SheltersNearestSchema(APIView):
+    """The schema of `GET shelters/nearest` only: the plain `shelters_nearest_view` serves the URL (a hot path,
+    where DRF's request handling would cost as much as the search)."""
 
     @extend_schema(
         operation_id="shelters_nearest",
@@ -134,20 +139,27 @@ class SheltersNearestApi(APIView):
         ),
     )
     def get(self, request: Request) -> HttpResponse:
-        params = NearestInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        results = shelters_nearest(
-            point=Point(data["lon"], data["lat"], srid=4326),
-            limit=data["limit"],
-            accessible=data["accessible"],
-            open_at=timezone.now() if data["open_now"] else data.get("open_at"),
-            kinds=data.get("kind"),
-            pupils=data["pupils"],
-        )
-        for result in results:
-            result["distance_m"] = round(result["distance_m"], 1)
-        return _json({"count": len(results), "results": results, "walking": WALKING_MODEL}, policy=NEAREST)
+        raise NotImplementedError("documentation only: shelters_nearest_view serves this URL")
+
+
+@documented_by(SheltersNearestSchema)
+@get_only
+def shelters_nearest_view(request: HttpRequest) -> HttpResponse:
+    params = NearestInput(data=request.GET)
+    if not params.is_valid():
+        return HttpResponse(orjson.dumps(invalid_input(params.errors)), status=400, content_type="application/json")
+    data = params.validated_data
+    results = shelters_nearest(
+        point=(data["lon"], data["lat"]),
+        limit=data["limit"],
+        accessible=data["accessible"],
+        open_at=timezone.now() if data["open_now"] else data.get("open_at"),
+        kinds=data.get("kind"),
+        pupils=data["pupils"],
+    )
+    for result in results:
+        result["distance_m"] = round(result["distance_m"], 1)
+    return _json({"count": len(results), "results": results, "walking": WALKING_MODEL}, policy=NEAREST)
 
 
 # --- the city's GeoJSON -------------------------------------------------------------------------------------

@@ -8,6 +8,6 @@ from shelters import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("shelters", api.SheltersGeoJsonApi.as_view(), name="shelters-api-geojson"),
-    path("shelters/nearest", api.SheltersNearestApi.as_view(), name="shelters-api-nearest"),
+    path("shelters/nearest", api.shelters_nearest_view, name="shelters-api-nearest"),
     path("shelters/<int:shelter_id>", api.ShelterDetailApi.as_view(), name="shelters-api-detail"),
 ]

@@ -32,7 +32,7 @@ from alerts.selectors.status import (
     status_snapshot_read,
 )
 from kyivguide import local_cache
-from kyivguide.api import NOT_MODIFIED, documented_by, error_responses, json_error
+from kyivguide.api import NOT_MODIFIED, documented_by, error_responses, get_only
 from kyivguide.http import STATUS, not_modified
 from kyivguide.local_cache import Versioned
 
@@ -114,9 +114,8 @@ class StatusSchema(APIView):
 
 
 @documented_by(StatusSchema)
+@get_only
 def status_view(request: HttpRequest) -> HttpResponseBase:
-    if request.method not in ("GET", "HEAD"):
-        return json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
     rendered = _render(timezone.now())
     answer = not_modified(request, etag=rendered.etag, last_modified=rendered.last_modified, headers=rendered.headers)
     if answer is not None:

@@ -39,7 +39,7 @@ class NearestShelter(TypedDict):
 
 def shelters_nearest(
     *,
-    point: Point,
+    point: Point | tuple[float, float],
     limit: int,
     accessible: bool = False,
     open_at: datetime | None = None,
@@ -48,10 +48,14 @@ def shelters_nearest(
 ) -> list[NearestShelter]:
     """The `limit` nearest listed shelters to `point` (WGS84: x = longitude, y = latitude), nearest first.
 
+    `point` is a GEOS Point or a (longitude, latitude) pair: the API passes the pair, as building a GEOS
+    object takes a dozen ctypes calls, each of which hands the GIL to another thread of a busy server.
+
     Never closed ones; pupils-only school shelters only when `pupils`; with `open_at` only shelters
     open at that instant in Kyiv time (hours.is_open_at) and not reported locked; with `accessible`
     only wheelchair-accessible ones; with `kinds` only those kinds of place.
     """
+    lon, lat = point if isinstance(point, tuple) else (point.x, point.y)
     wanted_kinds = frozenset(kinds or ())
 
     def keep(listing: Listing) -> bool:
@@ -90,5 +94,5 @@ def shelters_nearest(
             "distance_m": distance,
             "walk_minutes": walking_minutes(distance),
         }
-        for distance, shelter in shelter_index().nearest(point.y, point.x, limit, keep)
+        for distance, shelter in shelter_index().nearest(lat, lon, limit, keep)
     ]

@@ -100,34 +100,37 @@ class ShelterIndex:
     def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Listing], bool]) -> list[tuple[float, Entry]]:
         """(great-circle metres, shelter) of the `limit` nearest that `keep` accepts, by (distance, id)."""
         qx, qy, qz = to_xyz(lat, lon)
+        points, boxes = self.points, self.boxes
         # The worst of the best at the top: (-chord², -id, shelter).
         best: list[tuple[float, int, Entry]] = []
-
-        def gap2(node: int) -> float:
-            """The squared distance from the query to the node's box: no point in it is nearer."""
-            (lx, ly, lz), (hx, hy, hz) = self.boxes[node]
-            dx, dy, dz = max(lx - qx, 0.0, qx - hx), max(ly - qy, 0.0, qy - hy), max(lz - qz, 0.0, qz - hz)
-            return dx * dx + dy * dy + dz * dz
-
-        def visit(node: int, lo: int, hi: int) -> None:
+        # Nodes still to look at, with the squared distance from the query to their box (no point in a
+        # box is nearer); the nearer child is pushed last, so that it is looked at first.
+        todo: list[tuple[float, int, int, int]] = [(0.0, 0, 0, len(points))] if points else []
+        while todo:
+            gap, node, lo, hi = todo.pop()
+            # At an equal distance the box may still hold a tie with a smaller id: only a farther one goes.
+            if len(best) == limit and gap > -best[0][0]:
+                continue
             if hi - lo <= LEAF_SIZE:
-                for x, y, z, shelter in self.points[lo:hi]:
+                for x, y, z, shelter in points[lo:hi]:
                     if keep(shelter.listing):
                         entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
                         if len(best) < limit:
                             heapq.heappush(best, entry)
                         elif entry[:2] > best[0][:2]:
                             heapq.heapreplace(best, entry)
-                return
+                continue
             mid = (lo + hi) // 2
-            below, above = (gap2(2 * node + 1), 2 * node + 1, lo, mid), (gap2(2 * node + 2), 2 * node + 2, mid, hi)
-            for gap, child, start, end in (below, above) if below[0] <= above[0] else (above, below):
-                # At an equal distance the box may still hold a tie with a smaller id.
-                if len(best) < limit or gap <= -best[0][0]:
-                    visit(child, start, end)
-
-        if self.points:
-            visit(0, 0, len(self.points))
+            children = []
+            for child, start, end in ((2 * node + 1, lo, mid), (2 * node + 2, mid, hi)):
+                (lx, ly, lz), (hx, hy, hz) = boxes[child]
+                dx = lx - qx if qx < lx else (qx - hx if qx > hx else 0.0)
+                dy = ly - qy if qy < ly else (qy - hy if qy > hy else 0.0)
+                dz = lz - qz if qz < lz else (qz - hz if qz > hz else 0.0)
+                children.append((dx * dx + dy * dy + dz * dz, child, start, end))
+            if children[0][0] < children[1][0]:
+                children.reverse()
+            todo.extend(children)
         ranked = sorted((-chord2, -ident, shelter) for chord2, ident, shelter in best)
         return [
             (2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(chord2) / (2 * EARTH_RADIUS_M))), shelter)
