@@ -10,6 +10,11 @@ own copy instead of asking Redis or PostgreSQL each time:
 - `REGION_PICKER`: the home page's region picker as HTML, per language (`alerts.selectors.regions`),
   kept until the regions change (checked on every page); `REGION_PICKER_CACHE=0` renders every page.
 
+One more lives with its only user: the nearest search's index of the listed shelters
+(`shelters/selectors/shelter_index.py`), a data structure rather than a value, rebuilt when the
+catalogue version changes, which it looks at once a second (`CHECK_SECONDS`: an answer lags a staff
+change by a second at most).
+
 None of them can say something the shared state does not: the snapshot copy is at most
 `STATUS_CACHE_SECONDS` old and freshness is computed on every read; the other two are keyed by what they are made from.
 What several processes must agree on lives in Redis, never here. A value is replaced whole, never
