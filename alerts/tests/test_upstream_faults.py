@@ -136,9 +136,21 @@ def http(status: int, body: bytes = b"", content_type: str = "application/json")
     return answer
 
 
+def slow(delay: float) -> Callable[[Switchboard], None]:
+    def answer(board: Switchboard) -> None:
+        board.serve(FakeResponse(200, active_body(KYIV_ALERT), delay=delay))
+
+    return answer
+
+
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
+        (http(500, b"oops"), "http: GET {base}v1/alerts/active.json: HTTP 500"),
+        (http(401, b'{"message": "bad token"}'), "http: GET {base}v1/alerts/active.json: HTTP 401"),
+        (http(200, b"<html>not json</html>", "text/html"), "parse: alerts.in.ua: body is not JSON"),
+        (http(200, b'{"alerts": "none"}'), "parse: alerts.in.ua: expected an object with a list 'alerts'"),
+        (slow(1.0), "timeout: GET {base}v1/alerts/active.json: timed out (ReadTimeout)"),
         (Switchboard.refuse, "network: GET {base}v1/alerts/active.json: ConnectionError"),
         (Switchboard.never_accept, "timeout: GET {base}v1/alerts/active.json: timed out (ConnectTimeout)"),
         (http(502, b"<html>502 Bad Gateway</html>", "text/html"), "http: GET {base}v1/alerts/active.json: HTTP 502"),
@@ -147,7 +159,20 @@ def http(status: int, body: bytes = b"", content_type: str = "application/json")
         (http(200, active_body(KYIV_ALERT)[:60]), "parse: alerts.in.ua: body is not JSON"),
         (http(200, b'[{"id": 1001}]'), "parse: alerts.in.ua: expected an object with a list 'alerts'"),
     ],
-    ids=["connection-refused", "connect-timeout", "502", "403", "empty-body", "truncated-json", "list-not-object"],
+    ids=[
+        "500",
+        "401",
+        "html-body",
+        "wrong-shape",
+        "read-timeout",
+        "connection-refused",
+        "connect-timeout",
+        "502",
+        "403",
+        "empty-body",
+        "truncated-json",
+        "list-not-object",
+    ],
 )
 def test_a_fault_changes_no_alert_turns_freshness_unknown_and_the_next_good_poll_recovers(
     faults: Switchboard, client: Client, fault: Callable[[Switchboard], None], error: str
