@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -206,6 +206,8 @@ class FakeResponse:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # A body sent as it is produced, with no Content-Length (it ends when the connection closes).
+    chunks: Callable[[], Iterable[bytes]] | None = None
 
 
 @dataclass
@@ -223,7 +225,7 @@ class FakeUpstream:
     Unknown paths answer 404.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.responses: dict[str, FakeResponse | Callable[[RecordedRequest], FakeResponse]] = {}
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -244,16 +246,18 @@ class FakeUpstream:
                     self.send_response(response.status)
                     for name, value in response.headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(response.body)))
+                    if response.chunks is None:
+                        self.send_header("Content-Length", str(len(response.body)))
                     self.end_headers()
-                    self.wfile.write(response.body)
+                    for chunk in [response.body] if response.chunks is None else response.chunks():
+                        self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

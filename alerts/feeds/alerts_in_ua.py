@@ -80,6 +80,10 @@ def parse_active(body: bytes) -> tuple[list[AlertRecord], list[AlertRecord], lis
             continue
         raw_id = alert.get("id")
         source_key = str(raw_id).strip() if raw_id not in (None, "") else f"{uid}:{kind}:{started_at.isoformat()}"
+        if ended_at is not None and ended_at < started_at:
+            # Finished, at an impossible time: it is no longer active, and ends when it was seen so.
+            warnings.append(f"alert {raw_id}: finished_at {ended_raw!r} is before started_at; end time ignored")
+            continue
         record = AlertRecord(uid, kind, _level(alert), started_at, source_key, ended_at)
         (finished if ended_at is not None else active).append(record)
     return active, finished, warnings

@@ -9,6 +9,7 @@ unexpected raises a FeedError subclass; the caller records it and changes no ale
 from __future__ import annotations
 
 import email.utils
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -95,6 +96,10 @@ class FeedParseError(FeedError):
     code = "parse"
 
 
+class FeedTooLarge(FeedError):
+    code = "too_large"
+
+
 class FeedConfigError(FeedError):
     code = "config"
 
@@ -144,18 +149,60 @@ class FeedAdapter(ABC):
     def fetch(self, *, now: datetime) -> FeedSnapshot | NotModified: ...
 
 
-def http_get(url: str, *, headers: Mapping[str, str], now: datetime) -> requests.Response:
-    """GET with the configured connect/read timeouts; network trouble becomes a FeedError."""
+# No upstream answer comes near this (an alerts.in.ua list of every region is ~1 MB): a larger body
+# is a fault, refused before it is read into the worker's memory.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+READ_CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """An upstream's answer, its body read whole (and bounded)."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+def http_get(url: str, *, headers: Mapping[str, str], now: datetime) -> FeedResponse:
+    """GET with the configured connect/read timeouts and a body cap; network trouble becomes a FeedError."""
     timeout = (settings.ALERT_HTTP_CONNECT_TIMEOUT, settings.ALERT_HTTP_READ_TIMEOUT)
+    # The read timeout bounds each read, not the whole body: a body that trickles in must still end
+    # within the poll's lease (ingest.POLL_LEASE), so the whole request gets both timeouts at most.
+    deadline = time.monotonic() + sum(timeout)
     try:
-        response = requests.get(url, headers=dict(headers), timeout=timeout, allow_redirects=False)
+        response = requests.get(url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True)
     except requests.Timeout as exc:
         raise FeedTimeout(f"GET {url}: timed out ({exc.__class__.__name__})") from None
     except requests.RequestException as exc:
         raise FeedNetworkError(f"GET {url}: {exc.__class__.__name__}: {exc}") from None
-    if response.status_code == 429:
-        wait = parse_retry_after(response.headers.get("Retry-After"), now=now)
-        raise FeedRateLimited(wait, f"GET {url}: 429 Too Many Requests, retry after {wait:.0f} s")
-    if response.status_code not in (200, 304):
-        raise FeedHTTPError(response.status_code, f"GET {url}: HTTP {response.status_code}")
-    return response
+    with response:
+        if response.status_code == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"), now=now)
+            raise FeedRateLimited(wait, f"GET {url}: 429 Too Many Requests, retry after {wait:.0f} s")
+        if response.status_code not in (200, 304):
+            raise FeedHTTPError(response.status_code, f"GET {url}: HTTP {response.status_code}")
+        content = _read_capped(response, url, deadline)
+    return FeedResponse(response.status_code, response.headers, content)
+
+
+def _read_capped(response: requests.Response, url: str, deadline: float) -> bytes:
+    declared = (response.headers.get("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise FeedTooLarge(f"GET {url}: Content-Length {declared} is over the {MAX_BODY_BYTES}-byte cap")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        # Counted as decoded: a compressed body is capped by what it becomes, not by what it weighs.
+        for chunk in response.iter_content(READ_CHUNK_BYTES):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise FeedTooLarge(f"GET {url}: body over the {MAX_BODY_BYTES}-byte cap; not read further")
+            if time.monotonic() > deadline:
+                raise FeedTimeout(f"GET {url}: timed out (the body took longer than the timeouts allow)")
+            chunks.append(chunk)
+    except requests.Timeout as exc:
+        raise FeedTimeout(f"GET {url}: timed out ({exc.__class__.__name__})") from None
+    except requests.RequestException as exc:
+        raise FeedNetworkError(f"GET {url}: {exc.__class__.__name__}: {exc}") from None
+    return b"".join(chunks)

@@ -8,6 +8,7 @@ upstream sends can crash the worker.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 # that a poll is never taken over while it runs, short enough that a crashed worker's lease lapses.
 POLL_LEASE = timedelta(seconds=30)
 ERROR_TEXT_LIMIT = 1000
+# Room left in Alert.source_key for the region and kind that qualify a reused key (see _qualified_key).
+SOURCE_KEY_LIMIT = Alert._meta.get_field("source_key").max_length - 40  # type: ignore[operator]
+REGION_UID_MAX = 2**31 - 1  # the column is a PostgreSQL integer: a larger id would fail the whole poll
 
 
 @dataclass
@@ -39,6 +43,8 @@ class ApplyResult:
     updated: int = 0
     recorded: int = 0  # whole intervals added to the history
     skipped_unknown_regions: list[int] = field(default_factory=list)
+    # Records refused one by one (source key, reason); the rest of the snapshot is applied.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
 
     # A new drill started (its clock is new, its earlier alerts dropped): the snapshot must say so.
     restarted: bool = False
@@ -67,14 +73,47 @@ def feeds_sync() -> dict[str, FeedSource]:
     return sources
 
 
-def _unique_by_region(records: Iterable[AlertRecord]) -> dict[tuple[int, str], AlertRecord]:
+def _unique_by_region(records: Iterable[AlertRecord], result: ApplyResult) -> dict[tuple[int, str], AlertRecord]:
     """One record per (region, kind); when an upstream lists one twice, the earlier start wins."""
     unique: dict[tuple[int, str], AlertRecord] = {}
     for record in records:
         key = (record.region_uid, record.kind)
-        if key not in unique or record.started_at < unique[key].started_at:
+        kept = unique.get(key)
+        if kept is None or record.started_at < kept.started_at:
             unique[key] = record
+        if kept is not None and kept.source_key == record.source_key:
+            result.rejected.append(
+                (record.source_key, f"listed twice for region {key[0]} ({key[1]}); the earlier start is kept")
+            )
     return unique
+
+
+def _record_problem(record: AlertRecord) -> str | None:
+    """Why a record cannot be stored as it is, or None: checked here so that no adapter's slip fails a poll."""
+    if record.kind not in Alert.Kind.values:
+        return f"unknown kind {record.kind!r}"
+    if record.level is not None and record.level not in Alert.Level.values:
+        return f"unknown level {record.level!r}"
+    if not record.source_key or len(record.source_key) > SOURCE_KEY_LIMIT:
+        return f"the upstream key is empty or longer than {SOURCE_KEY_LIMIT} characters"
+    if not 0 < record.region_uid <= REGION_UID_MAX:
+        return f"region id {record.region_uid} is out of range"
+    if record.ended_at is not None and record.ended_at < record.started_at:
+        return f"it ends ({record.ended_at.isoformat()}) before it starts ({record.started_at.isoformat()})"
+    return None
+
+
+def _qualified_key(record: AlertRecord) -> str:
+    """The key a record is stored under when its upstream key already names another region's or kind's alert.
+
+    An alert is reopened only by its own source, key, region and kind: an upstream that reuses a
+    key elsewhere must neither reopen the old alert (a phantom alert) nor lose the new one.
+    """
+    return f"{record.source_key}#{record.region_uid}:{record.kind}"
+
+
+def _is_own_key(stored_key: str, record: AlertRecord) -> bool:
+    return stored_key in (record.source_key, _qualified_key(record))
 
 
 class _Active(NamedTuple):
@@ -127,10 +166,71 @@ def _sql_insert(source: FeedSource, records: Sequence[AlertRecord], now: datetim
         )
 
 
-def _pks_by_key(source: FeedSource, keys: Sequence[str]) -> dict[str, int]:
+class _Stored(NamedTuple):
+    pk: int
+    region_id: int
+    kind: str
+
+
+def _stored_by_key(source: FeedSource, records: Sequence[AlertRecord]) -> dict[str, _Stored]:
+    keys = {key for r in records for key in (r.source_key, _qualified_key(r))}
     if not keys:
         return {}
-    return dict(Alert.objects.filter(source=source, source_key__in=keys).values_list("source_key", "pk"))
+    found = Alert.objects.filter(source=source, source_key__in=keys).values_list(
+        "source_key", "pk", "region_id", "kind"
+    )
+    return {key: _Stored(pk, region_id, kind) for key, pk, region_id, kind in found}
+
+
+@dataclass
+class _Writes:
+    """What the records to open and to record become: alerts reopened, inserted, or refused."""
+
+    reopen: list[tuple[int, AlertRecord]] = field(default_factory=list)
+    insert_open: list[AlertRecord] = field(default_factory=list)
+    insert_history: list[AlertRecord] = field(default_factory=list)
+
+
+def _plan_writes(
+    source: FeedSource, to_open: Sequence[AlertRecord], completed: Sequence[AlertRecord], result: ApplyResult
+) -> _Writes:
+    """Give every record its stored key, so that no key names two alerts and none reopens another's alert."""
+    stored = _stored_by_key(source, [*to_open, *completed])
+    taken: dict[str, tuple[int, str]] = {}  # keys given out by this snapshot → their region and kind
+    writes = _Writes()
+    for record, opening in [*((r, True) for r in to_open), *((r, False) for r in completed)]:
+        where = (record.region_uid, record.kind)
+        own = next(
+            (k for k in (record.source_key, _qualified_key(record)) if k in stored and stored[k][1:] == where), None
+        )
+        if own is not None:
+            key = own
+        elif record.source_key in stored or taken.get(record.source_key, where) != where:
+            key = _qualified_key(record)
+        else:
+            key = record.source_key
+        # A key given out already, or a qualified key that is not this record's own: the upstream
+        # listed one alert twice (an active one and a finished one, say); the first listing holds.
+        if key in taken or (own is None and key in stored):
+            result.rejected.append((record.source_key, f"listed twice for region {where[0]} ({where[1]})"))
+            continue
+        taken[key] = where
+        if key != record.source_key:
+            logger.warning(
+                "feed %s: upstream key %s already names another alert; kept as its own alert of region %s (%s)",
+                source.name,
+                record.source_key,
+                *where,
+            )
+        if own is not None:
+            # Seen before: an alert that was closed when it went missing never really ended, and a
+            # whole interval is recorded once.
+            if opening:
+                writes.reopen.append((stored[own].pk, record))
+            continue
+        placed = dataclasses.replace(record, source_key=key)
+        (writes.insert_open if opening else writes.insert_history).append(placed)
+    return writes
 
 
 @transaction.atomic
@@ -159,7 +259,9 @@ def alerts_apply_snapshot(
         Alert.objects.filter(source=source).delete()
         result.restarted = True
 
-    desired = _unique_by_region(snapshot.active)
+    active = _valid(snapshot.active, result)
+    completed = [r for r in _valid(snapshot.completed, result) if r.ended_at is not None]
+    desired = _unique_by_region(active, result)
     # Tuples, not model instances: this runs every few seconds with up to thousands of alerts.
     current = {
         (row.region_id, row.kind): row
@@ -175,17 +277,14 @@ def alerts_apply_snapshot(
     for key, alert in current.items():
         record = desired.get(key)
         if record is None:
-            end = snapshot.ended_at_by_key.get(alert.source_key, observed_at)
-            to_close.append((alert.pk, max(end, alert.started_at)))
-        elif keys_identify_intervals and record.source_key != alert.source_key:
+            to_close.append((alert.pk, _end(source, snapshot, alert, observed_at)))
+        elif keys_identify_intervals and not _is_own_key(alert.source_key, record):
             # The upstream ended this alert and began another for the region between two polls.
-            end = snapshot.ended_at_by_key.get(alert.source_key, min(record.started_at, observed_at))
-            to_close.append((alert.pk, max(end, alert.started_at)))
+            to_close.append((alert.pk, _end(source, snapshot, alert, min(record.started_at, observed_at))))
             to_open.append(record)
         elif record.level != alert.level:
             to_level.append((alert.pk, record.level))
     to_open.extend(record for key, record in desired.items() if key not in current)
-    completed = [r for r in snapshot.completed if r.ended_at is not None]
 
     # Only what would be written needs its region checked: an active alert's region exists.
     wanted = {r.region_uid for r in (*to_open, *completed)}
@@ -198,29 +297,53 @@ def alerts_apply_snapshot(
     _sql_update(to_close, "ended_at", "timestamptz", now)
     _sql_update(to_level, "level", "text", now)
 
-    # An upstream key seen before belongs to an alert that was closed when it went missing: the
-    # alert never really ended, so it is reopened rather than duplicated.
-    earlier = _pks_by_key(source, [r.source_key for r in (*to_open, *completed)])
-    reopen = [r for r in to_open if r.source_key in earlier]
-    _sql_update([(earlier[r.source_key], None) for r in reopen], "ended_at", "timestamptz", now)
-    _sql_update([(earlier[r.source_key], r.level) for r in reopen], "level", "text", now)
-    _sql_insert(source, [r for r in to_open if r.source_key not in earlier], now)
-    new_history = [r for r in completed if r.source_key not in earlier]
-    _sql_insert(source, new_history, now)
-    result.recorded = len(new_history)
+    writes = _plan_writes(source, to_open, completed, result)
+    _sql_update([(pk, None) for pk, _ in writes.reopen], "ended_at", "timestamptz", now)
+    _sql_update([(pk, r.level) for pk, r in writes.reopen], "level", "text", now)
+    _sql_insert(source, writes.insert_open, now)
+    _sql_insert(source, writes.insert_history, now)
+    result.recorded = len(writes.insert_history)
 
-    result.opened, result.closed, result.updated = len(to_open), len(to_close), len(to_level)
+    result.opened = len(writes.reopen) + len(writes.insert_open)
+    result.closed, result.updated = len(to_close), len(to_level)
     _record_success(source, fetched_at=fetched_at, latency_ms=latency_ms, changed=result.changed)
     _save_success(source, snapshot.source_updates)
     for warning in snapshot.warnings:
         logger.warning("feed %s: %s", source.name, warning)
     if result.skipped_unknown_regions:
         logger.warning("feed %s: alerts for unknown regions skipped: %s", source.name, result.skipped_unknown_regions)
+    for source_key, reason in result.rejected:
+        logger.warning("feed %s: record %s rejected: %s", source.name, source_key, reason)
     if result.changed:
         status_request_publish()
     else:
         transaction.on_commit(status_feeds_publish)
     return result
+
+
+def _valid(records: Iterable[AlertRecord], result: ApplyResult) -> list[AlertRecord]:
+    valid = []
+    for record in records:
+        problem = _record_problem(record)
+        if problem is None:
+            valid.append(record)
+        else:
+            result.rejected.append((record.source_key, problem))
+    return valid
+
+
+def _end(source: FeedSource, snapshot: FeedSnapshot, alert: _Active, fallback: datetime) -> datetime:
+    """When a stored alert ended: the upstream's end time if it is a possible one, else `fallback`."""
+    end = snapshot.ended_at_by_key.get(alert.source_key)
+    if end is not None and end < alert.started_at:
+        logger.warning(
+            "feed %s: end time %s of %s is before its start; closed when seen ended",
+            source.name,
+            end.isoformat(),
+            alert.source_key,
+        )
+        end = None
+    return max(end or fallback, alert.started_at)
 
 
 def _record_success(source: FeedSource, *, fetched_at: datetime, latency_ms: int | None, changed: bool) -> None:

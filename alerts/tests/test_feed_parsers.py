@@ -273,3 +273,19 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert parse_retry_after(None, now=NOW) == 60.0
     assert parse_retry_after("soon", now=NOW) == 60.0
     assert parse_retry_after("999999", now=NOW) == 3600.0
+
+
+def test_alerts_in_ua_an_end_before_the_start_is_not_an_end_time() -> None:
+    body = alerts_body(
+        {"id": 11, "location_uid": "31", "alert_type": "air_raid", "started_at": "2026-11-20T03:00:00Z",
+         "finished_at": "2026-11-20T02:00:00Z"},
+        {"id": 12, "location_uid": "75", "alert_type": "air_raid", "started_at": "2026-11-20T03:00:00Z",
+         "finished_at": "2026-11-20T03:10:00Z"},
+    )  # fmt: skip
+
+    active, finished, warnings = alerts_in_ua.parse_active(body)
+
+    # Finished either way, but only a possible end time is kept: the first ends when seen ended.
+    assert active == []
+    assert finished == [AlertRecord(75, "air_raid", None, t("2026-11-20T03:00Z"), "12", t("2026-11-20T03:10Z"))]
+    assert warnings == ["alert 11: finished_at '2026-11-20T02:00:00Z' is before started_at; end time ignored"]

@@ -220,3 +220,129 @@ def test_two_workers_applying_at_once_cannot_duplicate_alerts() -> None:
     assert errors == []
     assert Alert.objects.filter(source=source).count() == 8
     assert Alert.objects.filter(source=source, ended_at__isnull=True).count() == 8
+
+
+# --- An upstream key is its own source's, region's and kind's: it never reopens another alert ---------------
+
+
+def test_a_key_that_reappears_for_another_region_opens_its_own_alert_and_leaves_the_old_one_closed(
+    source: FeedSource,
+) -> None:
+    alerts_apply_snapshot(source=source, snapshot=snapshot(kyiv("1001")), fetched_at=at(1))
+    alerts_apply_snapshot(source=source, snapshot=snapshot(), fetched_at=at(20))
+    assert rows(source) == [(31, "air_raid", "red", at(0), at(20), "1001")]
+
+    reused = AlertRecord(75, "air_raid", "yellow", at(30), "1001")
+    result = alerts_apply_snapshot(source=source, snapshot=snapshot(reused), fetched_at=at(31))
+    again = alerts_apply_snapshot(source=source, snapshot=snapshot(reused), fetched_at=at(32))
+
+    assert (result.opened, result.closed, again.changed) == (1, 0, False)
+    assert rows(source) == [
+        (31, "air_raid", "red", at(0), at(20), "1001"),
+        (75, "air_raid", "yellow", at(30), None, "1001#75:air_raid"),
+    ]
+
+
+def test_a_key_that_moves_to_another_kind_closes_the_old_alert_and_reopens_only_its_own(source: FeedSource) -> None:
+    alerts_apply_snapshot(source=source, snapshot=snapshot(kyiv("1001")), fetched_at=at(1))
+    shelling = AlertRecord(31, "artillery_shelling", None, at(5), "1001")
+
+    alerts_apply_snapshot(source=source, snapshot=snapshot(shelling), fetched_at=at(6))
+    assert rows(source) == [
+        (31, "air_raid", "red", at(0), at(6), "1001"),
+        (31, "artillery_shelling", None, at(5), None, "1001#31:artillery_shelling"),
+    ]
+
+    # The air raid comes back under its key: that alert, and only that one, is reopened.
+    alerts_apply_snapshot(source=source, snapshot=snapshot(kyiv("1001")), fetched_at=at(7))
+    assert rows(source) == [
+        (31, "air_raid", "red", at(0), None, "1001"),
+        (31, "artillery_shelling", None, at(5), at(7), "1001#31:artillery_shelling"),
+    ]
+
+
+def test_a_reused_key_for_a_region_with_its_own_active_alert_does_not_fail_the_poll(source: FeedSource) -> None:
+    raion = AlertRecord(75, "air_raid", None, at(0), "2000")
+    alerts_apply_snapshot(source=source, snapshot=snapshot(raion), fetched_at=at(1))
+    alerts_apply_snapshot(source=source, snapshot=snapshot(raion, kyiv("1001", minutes=2)), fetched_at=at(3))
+
+    # 1001, Kyiv's key, now names raion 75 (whose own alert 2000 ended) while Kyiv stays under alert.
+    alerts_apply_snapshot(
+        source=source,
+        snapshot=snapshot(kyiv("1001", minutes=2), AlertRecord(75, "air_raid", None, at(4), "1001")),
+        fetched_at=at(5),
+    )
+
+    assert rows(source) == [
+        (75, "air_raid", None, at(0), at(4), "2000"),
+        (31, "air_raid", "red", at(2), None, "1001"),
+        (75, "air_raid", None, at(4), None, "1001#75:air_raid"),
+    ]
+
+
+def test_two_records_with_one_id_for_two_regions_are_two_alerts(source: FeedSource) -> None:
+    result = alerts_apply_snapshot(
+        source=source,
+        snapshot=snapshot(kyiv("1001"), AlertRecord(75, "air_raid", None, at(1), "1001")),
+        fetched_at=at(2),
+    )
+
+    assert (result.opened, result.rejected) == (2, [])
+    assert rows(source) == [
+        (31, "air_raid", "red", at(0), None, "1001"),
+        (75, "air_raid", None, at(1), None, "1001#75:air_raid"),
+    ]
+
+
+def test_bad_records_are_refused_one_by_one_and_the_rest_applied(
+    source: FeedSource, caplog: pytest.LogCaptureFixture
+) -> None:
+    alerts_apply_snapshot(
+        source=source, snapshot=snapshot(AlertRecord(79, "air_raid", None, at(0), "7")), fetched_at=at(1)
+    )
+    good = AlertRecord(75, "air_raid", "yellow", at(2), "1002")
+    bad = [
+        AlertRecord(424242, "air_raid", None, at(2), "unknown-region"),
+        AlertRecord(2**40, "air_raid", None, at(2), "huge-region"),
+        AlertRecord(76, "tornado", None, at(2), "bad-kind"),
+        AlertRecord(77, "air_raid", "purple", at(2), "bad-level"),
+        AlertRecord(78, "air_raid", None, at(2), "k" * 500),
+    ]
+    backwards = AlertRecord(74, "air_raid", None, at(3), "9", ended_at=at(1))
+    # The same interval listed as active and as finished: the active listing holds.
+    twice = AlertRecord(31, "air_raid", None, at(0), "1001", ended_at=at(2))
+
+    result = alerts_apply_snapshot(
+        source=source,
+        snapshot=snapshot(kyiv("1001"), kyiv("1001", minutes=1), good, *bad, completed=(backwards, twice)),
+        fetched_at=at(4),
+    )
+
+    assert rows(source) == [
+        (31, "air_raid", "red", at(0), None, "1001"),
+        (79, "air_raid", None, at(0), at(4), "7"),
+        (75, "air_raid", "yellow", at(2), None, "1002"),
+    ]
+    assert result.skipped_unknown_regions == [424242]
+    assert result.rejected == [
+        ("huge-region", "region id 1099511627776 is out of range"),
+        ("bad-kind", "unknown kind 'tornado'"),
+        ("bad-level", "unknown level 'purple'"),
+        ("k" * 500, "the upstream key is empty or longer than 160 characters"),
+        ("9", "it ends (2026-11-20T03:01:00+00:00) before it starts (2026-11-20T03:03:00+00:00)"),
+        ("1001", "listed twice for region 31 (air_raid); the earlier start is kept"),
+        ("1001", "listed twice for region 31 (air_raid)"),
+    ]
+    logged = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert logged[0] == "feed alerts_in_ua: record huge-region rejected: region id 1099511627776 is out of range"
+    assert len(logged) == 7
+    source.refresh_from_db()
+    assert (source.last_success_at, source.consecutive_failures) == (at(4), 0)
+
+
+def test_an_end_time_before_the_start_closes_the_alert_when_it_was_seen_ended(source: FeedSource) -> None:
+    alerts_apply_snapshot(source=source, snapshot=snapshot(kyiv("1001", minutes=5)), fetched_at=at(6))
+
+    alerts_apply_snapshot(source=source, snapshot=snapshot(ended_at_by_key={"1001": at(1)}), fetched_at=at(9))
+
+    assert rows(source) == [(31, "air_raid", "red", at(5), at(9), "1001")]

@@ -90,35 +90,6 @@ def test_if_modified_since_and_304_are_honoured(ingest_regions: None, feed_upstr
     assert (source.consecutive_failures, source.last_modified) == (0, LAST_MODIFIED)
 
 
-@pytest.mark.parametrize(
-    ("response", "error"),
-    [
-        (FakeResponse(500, b"oops"), "http: GET {base}v1/alerts/active.json: HTTP 500"),
-        (FakeResponse(401, b'{"message": "bad token"}'), "http: GET {base}v1/alerts/active.json: HTTP 401"),
-        (FakeResponse(200, b"<html>not json</html>"), "parse: alerts.in.ua: body is not JSON"),
-        (FakeResponse(200, b'{"alerts": "none"}'), "parse: alerts.in.ua: expected an object with a list 'alerts'"),
-        (FakeResponse(200, active_body(KYIV_ALERT), delay=2.5), "timeout: GET {base}v1/alerts/active.json: timed out"),
-    ],
-    ids=["500", "401", "garbage", "wrong-shape", "timeout"],
-)
-def test_a_failed_poll_records_the_failure_and_keeps_the_alerts(
-    ingest_regions: None, feed_upstream: FakeUpstream, response: FakeResponse, error: str
-) -> None:
-    feed_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
-    poll("alerts_in_ua")
-    before, success = alert_rows(), feed().last_success_at
-
-    feed_upstream.set(ACTIVE, response)
-    assert poll("alerts_in_ua") == "failed"
-    assert poll("alerts_in_ua") == "failed"
-
-    assert alert_rows() == before
-    source = feed()
-    assert source.consecutive_failures == 2
-    assert source.last_error.startswith(error.format(base=feed_upstream.base_url))
-    assert source.last_success_at == success
-
-
 def test_429_is_honoured_with_retry_after(ingest_regions: None, feed_upstream: FakeUpstream) -> None:
     feed_upstream.set(ACTIVE, FakeResponse(429, b"slow down", {"Retry-After": "120"}))
 
