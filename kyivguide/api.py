@@ -89,11 +89,11 @@ class BoundedPagination(LimitOffsetPagination):
     # PostgreSQL's OFFSET is a bigint: past it there is no page to ask for.
     max_offset = 2**63 - 1
 
-    def _number(self, request: Request, name: str, default: int, **bounds: int) -> int:
+    def _number(self, request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
         raw = request.query_params.get(name)
         if raw is None:
             return default
-        field = serializers.IntegerField(**bounds)
+        field = serializers.IntegerField(min_value=minimum, max_value=maximum)
         try:
             return int(field.run_validation(raw))
         except exceptions.ValidationError as error:
@@ -101,10 +101,10 @@ class BoundedPagination(LimitOffsetPagination):
 
     def get_limit(self, request: Request) -> int:
         assert self.default_limit is not None and self.max_limit is not None
-        return self._number(request, self.limit_query_param, self.default_limit, min_value=1, max_value=self.max_limit)
+        return self._number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
 
     def get_offset(self, request: Request) -> int:
-        return self._number(request, self.offset_query_param, 0, min_value=0, max_value=self.max_offset)
+        return self._number(request, self.offset_query_param, 0, 0, self.max_offset)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
