@@ -122,5 +122,5 @@ bench: venv-dev messages static
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find locale -name '*.mo' -delete

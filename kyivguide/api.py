@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -75,6 +76,45 @@ class FirstRendererNegotiation(BaseContentNegotiation):
     ) -> tuple[BaseRenderer, str]:
         renderer = next(iter(renderers))
         return renderer, renderer.media_type
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """limit/offset pagination whose numbers are checked like every other parameter: a 400 naming the bad one.
+
+    DRF's own paginator takes any integer as the page size (a huge one reaches PostgreSQL's LIMIT and
+    fails there) and quietly falls back to the default for a malformed one.
+    """
+
+    max_limit = 1000
+    # PostgreSQL's OFFSET is a bigint: past it there is no page to ask for.
+    max_offset = 2**63 - 1
+
+    def _number(self, request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        field = serializers.IntegerField(min_value=minimum, max_value=maximum)
+        try:
+            return int(field.run_validation(raw))
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({name: error.detail}) from None
+
+    def get_limit(self, request: Request) -> int:
+        assert self.default_limit is not None and self.max_limit is not None
+        return self._number(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+
+    def get_offset(self, request: Request) -> int:
+        return self._number(request, self.offset_query_param, 0, 0, self.max_offset)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_limit, default=self.default_limit)
+                parameter["description"] = f"page size, 1-{self.max_limit} (default {self.default_limit})"
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"].update(minimum=0, maximum=self.max_offset)
+        return parameters
 
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:

@@ -320,7 +320,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kyivguide.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bounded page size, and a 400 for a bad limit/offset (DRF's own paginator takes any integer).
+    "DEFAULT_PAGINATION_CLASS": "kyivguide.api.BoundedPagination",
     "PAGE_SIZE": 100,
 }
 

@@ -247,7 +247,7 @@ class AdvisoryAdmin(TranslationAdmin):
         term = request.GET.get("term", "").strip()
         try:
             page = max(1, int(request.GET.get("page", "1")))
-        except ValueError:
+        except ValueError:  # not a number, or too many digits to read as one
             page = 1
         rows, more = regions_search(
             term=term, offset=(page - 1) * REGION_RESULTS_PER_PAGE, limit=REGION_RESULTS_PER_PAGE

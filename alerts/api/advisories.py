@@ -15,7 +15,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -30,7 +29,7 @@ from alerts.selectors.advisories import (
     translated,
 )
 from alerts.selectors.regions import region_chain_uids, region_exists
-from kyivguide.api import API_ERROR, NOT_MODIFIED, FirstRendererNegotiation, error_responses
+from kyivguide.api import API_ERROR, NOT_MODIFIED, BoundedPagination, FirstRendererNegotiation, error_responses
 from kyivguide.http import ADVISORIES, public_bytes
 
 if TYPE_CHECKING:
@@ -138,7 +137,7 @@ class AdvisoryPageOutput(serializers.Serializer):
 # --- Views -------------------------------------------------------------------------------------------------
 
 
-class _Pagination(LimitOffsetPagination):
+class _Pagination(BoundedPagination):
     default_limit = PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
 

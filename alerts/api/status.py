@@ -130,22 +130,20 @@ def region_status_response(request: Request, read: StatusRead, payload: dict[str
     return answer if answer is not None else Response(payload, headers=headers)
 
 
-_REGION_STATUS = inline_serializer(
-    "RegionStatus",
-    fields={
-        "region": serializers.DictField(help_text="uid, name_uk, name_en, kind, parent, chain (itself first)"),
-        "state": serializers.ChoiceField(choices=["alert", "partial", "clear", "unknown"]),
-        "last_known_state": serializers.ChoiceField(
-            choices=["alert", "partial", "clear"], help_text="what the data said, even when it is too old to trust"
-        ),
-        "alerts": serializers.ListField(child=serializers.DictField()),
-        "freshness": serializers.DictField(help_text="state: fresh, delayed or unknown; age_s; reason"),
-        "since": serializers.DateTimeField(allow_null=True),
-        "replay": serializers.DictField(allow_null=True, help_text="set during a drill (replayed history)"),
-        "advisories": serializers.ListField(child=serializers.DictField()),
-        "version": serializers.CharField(),
-    },
-)
+class RegionStatusSerializer(serializers.Serializer[Any]):
+    """The schema of a region's status (documentation only: the payload is built by `status_for_region`)."""
+
+    region = serializers.DictField(help_text="uid, name_uk, name_en, kind, parent, chain (itself first)")
+    state = serializers.ChoiceField(choices=["alert", "partial", "clear", "unknown"])
+    last_known_state = serializers.ChoiceField(
+        choices=["alert", "partial", "clear"], help_text="what the data said, even when it is too old to trust"
+    )
+    alerts = serializers.ListField(child=serializers.DictField())
+    freshness = serializers.DictField(help_text="state: fresh, delayed or unknown; age_s; reason")
+    since = serializers.DateTimeField(allow_null=True)
+    replay = serializers.DictField(allow_null=True, help_text="set during a drill (replayed history)")
+    advisories = serializers.ListField(child=serializers.DictField())
+    version = serializers.CharField()
 
 
 class RegionStatusView(APIView):
@@ -157,7 +155,7 @@ class RegionStatusView(APIView):
             "`unknown` when the feeds are stale (whatever the old data said: see `last_known_state`), so "
             "clear is never said from stale data."
         ),
-        responses={200: _REGION_STATUS, 304: NOT_MODIFIED, **error_responses(404)},
+        responses={200: RegionStatusSerializer, 304: NOT_MODIFIED, **error_responses(404)},
     )
     def get(self, request: Request, uid: int) -> HttpResponseBase:
         region = region_get(uid=uid)
@@ -185,7 +183,9 @@ class LocateView(APIView):
                 "Locate",
                 fields={
                     "regions": serializers.ListField(child=serializers.DictField(), help_text="most specific first"),
-                    "status": _REGION_STATUS,
+                    "status": RegionStatusSerializer(
+                        allow_null=True, help_text="null when no region contains the point (outside Ukraine)"
+                    ),
                 },
             ),
             **error_responses(400),

@@ -65,16 +65,25 @@ _KIND_ORDER = Case(
 )
 
 
+_NAME_MAX_LENGTH = Region._meta.get_field("name").max_length or 0
+_MAX_OFFSET = 2**63 - 1
+
+
 def regions_search(*, term: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
     """One page of the regions whose name (or id, for digits) matches `term`, and whether more follow.
 
     Oblasts and cities first, then raions, then hromadas, each by name; rows are
     `{uid, name_uk, kind, parent__name_uk}`.
     """
+    # No name is longer than its column or holds a NUL (which PostgreSQL refuses in a query), and no
+    # page starts past the largest OFFSET it takes: such input matches nothing rather than failing.
+    if len(term) > _NAME_MAX_LENGTH or "\x00" in term or offset > _MAX_OFFSET:
+        return [], False
     regions: QuerySet[Region] = Region.objects.all()
     if term:
         match = Q(name_uk__icontains=term) | Q(name_en__icontains=term)
-        if term.isdigit():
+        # ASCII only: str.isdigit() also accepts superscripts and the like, which int() refuses.
+        if term.isascii() and term.isdigit():
             match |= Q(uid=int(term))
         regions = regions.filter(match)
     rows = list(
