@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.http import HttpResponse, HttpResponseBase
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from alerts.models import Advisory
@@ -200,9 +202,11 @@ def test_static_files_carry_the_policy_whitenoise_is_configured_for(tmp_path: Pa
 
 @pytest.mark.django_db
 def test_status_304_carries_every_status_header_and_if_none_match_decides(client: Client) -> None:
-    first = client.get("/api/v1/status")
-    strong = first["ETag"].removeprefix("W/")  # weak comparison: the same tag either way
-    again = client.get("/api/v1/status", headers={"If-None-Match": f'"other", {strong}'})
+    # One instant for both: the status is rendered per second, and its age and Last-Modified move with it.
+    with time_machine.travel(timezone.now(), tick=False):
+        first = client.get("/api/v1/status")
+        strong = first["ETag"].removeprefix("W/")  # weak comparison: the same tag either way
+        again = client.get("/api/v1/status", headers={"If-None-Match": f'"other", {strong}'})
     assert again.status_code == 304
     names = ("Cache-Control", "ETag", "Last-Modified", "X-Status-Freshness", "X-Status-Age")
     cors = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
