@@ -34,6 +34,9 @@ ERROR_TEXT_LIMIT = 1000
 # Room left in Alert.source_key for the region and kind that qualify a reused key (see _qualified_key).
 SOURCE_KEY_LIMIT = Alert._meta.get_field("source_key").max_length - 40  # type: ignore[operator]
 REGION_UID_MAX = 2**31 - 1  # the column is a PostgreSQL integer: a larger id would fail the whole poll
+# Sets built once: `Kind.values` builds a new list on every access, thousands of times a poll.
+_KINDS = frozenset(Alert.Kind.values)
+_LEVELS = frozenset(Alert.Level.values)
 
 
 @dataclass
@@ -90,9 +93,9 @@ def _unique_by_region(records: Iterable[AlertRecord], result: ApplyResult) -> di
 
 def _record_problem(record: AlertRecord) -> str | None:
     """Why a record cannot be stored as it is, or None: checked here so that no adapter's slip fails a poll."""
-    if record.kind not in Alert.Kind.values:
+    if record.kind not in _KINDS:
         return f"unknown kind {record.kind!r}"
-    if record.level is not None and record.level not in Alert.Level.values:
+    if record.level is not None and record.level not in _LEVELS:
         return f"unknown level {record.level!r}"
     if not record.source_key or len(record.source_key) > SOURCE_KEY_LIMIT:
         return f"the upstream key is empty or longer than {SOURCE_KEY_LIMIT} characters"
@@ -176,10 +179,14 @@ def _stored_by_key(source: FeedSource, records: Sequence[AlertRecord]) -> dict[s
     keys = {key for r in records for key in (r.source_key, _qualified_key(r))}
     if not keys:
         return {}
-    found = Alert.objects.filter(source=source, source_key__in=keys).values_list(
-        "source_key", "pk", "region_id", "kind"
-    )
-    return {key: _Stored(pk, region_id, kind) for key, pk, region_id, kind in found}
+    # One array parameter, not one placeholder a key: a snapshot may name thousands (twice, qualified).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_key, id, region_id, kind FROM {_TABLE} "  # noqa: S608 - names are ours
+            "WHERE source_id = %s AND source_key = ANY(%s::text[])",
+            [source.pk, list(keys)],
+        )
+        return {key: _Stored(pk, region_id, kind) for key, pk, region_id, kind in cursor.fetchall()}
 
 
 @dataclass
