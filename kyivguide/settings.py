@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kyivguide.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch
     # the session and stay cacheable (no `Vary: Cookie`).
@@ -305,8 +306,11 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Orchestrators probe the process directly over plain HTTP, without the proxy's header.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Headers on every response (kyivguide.security adds Permissions-Policy). No referrer leaves the
+# site: URLs of the nearest search and the region lookup carry the visitor's position.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
