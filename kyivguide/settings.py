@@ -7,6 +7,7 @@ one-line message naming the variable (see kyivguide.env).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -313,6 +314,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Where the admin lives (under each language prefix): a path of its own makes it no target for
+# scans of /admin/. Relative, one or more segments each ending in "/".
+ADMIN_URL = env_str("ADMIN_URL", "admin/")
+if not re.fullmatch(r"(?:[A-Za-z0-9._~-]+/)+", ADMIN_URL) or any(
+    segment in {".", ".."} for segment in ADMIN_URL.split("/")
+):
+    raise ConfigError(f"ADMIN_URL must be a relative path ending in '/', e.g. staff-7f3a/, got {ADMIN_URL!r}")
+if ADMIN_URL.split("/", 1)[0] in {code for code, _ in LANGUAGES}:
+    raise ConfigError(f"ADMIN_URL must not start with a language prefix, got {ADMIN_URL!r}")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
