@@ -21,7 +21,6 @@ PERMISSIONS_POLICY = ", ".join(
         "payment=()",
         "usb=()",
         "serial=()",
-        "bluetooth=()",
         "midi=()",
         "accelerometer=()",
         "gyroscope=()",

@@ -9,7 +9,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Permissions-Policy": (
-        "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), "
+        "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), midi=(), "
         "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()"
     ),
 }
