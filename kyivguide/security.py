@@ -1,4 +1,5 @@
-"""Response headers that limit what a page may do in the browser, beyond those Django sets itself.
+"""Response headers that limit what a page may do in the browser, and the client address the
+sign-in lockout counts by.
 
 Django's SecurityMiddleware sends `Referrer-Policy`, `Cross-Origin-Opener-Policy` and
 `X-Content-Type-Options`, its XFrameOptionsMiddleware `X-Frame-Options` (see the settings). It has
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 # The nearest-shelter search asks for the visitor's position, on our own origin only (never in a
@@ -40,3 +42,18 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The visitor's address for the sign-in lockout.
+
+    Behind TRUSTED_PROXY_COUNT proxies, each appends the address it saw to X-Forwarded-For; entries
+    left of those are the client's own claims and could be forged to dodge the per-address count.
+    """
+    count: int = settings.TRUSTED_PROXY_COUNT
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if count == 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    forwarded = [part for part in forwarded if part]
+    return forwarded[-count] if len(forwarded) >= count else remote

@@ -8,6 +8,7 @@ one-line message naming the variable (see kyivguide.env).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
+    "axes",
     "kyivguide",
     "alerts",
     "shelters",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kyivguide.urls"
@@ -325,6 +329,23 @@ if not re.fullmatch(r"(?:[A-Za-z0-9._~-]+/)+", ADMIN_URL) or any(
 if ADMIN_URL.split("/", 1)[0] in {code for code, _ in LANGUAGES}:
     raise ConfigError(f"ADMIN_URL must not start with a language prefix, got {ADMIN_URL!r}")
 
+# Sign-in lockout (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed sign-ins for one user name,
+# or from one address, further attempts by that user or from that address are refused (429) for
+# ADMIN_LOCKOUT_MINUTES. Counted apart, so that guessing one account from many addresses and many
+# accounts from one address are both stopped.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kyivguide.security.client_ip"
+# How many proxies in front append to X-Forwarded-For; the client is the address the outermost of
+# ours saw. HTTPS=1 means one proxy (see above); 0 trusts no header at all.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if HTTPS else 0, minimum=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -413,6 +434,9 @@ LOGGING = {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
+        # django-axes announces itself at every start of every process (manage.py commands too);
+        # its lockout and failed sign-in records come from its other loggers.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
