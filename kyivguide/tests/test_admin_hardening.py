@@ -109,8 +109,8 @@ def test_a_malformed_admin_url_stops_start_up_with_one_line(value: str, message:
 
 
 def _sign_in(username: str, password: str, address: str, forwarded: str = "") -> int:
-    extra = {"REMOTE_ADDR": address, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
-    response = Client().post("/admin/login/", {"username": username, "password": password, "next": "/admin/"}, **extra)
+    meta: dict[str, Any] = {"REMOTE_ADDR": address, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
+    response = Client(**meta).post("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
     return response.status_code
 
 
