@@ -34,6 +34,13 @@ OFFLINE_STATIC = (
 OFFLINE_DATA: tuple[str, ...] = ("/api/v1/shelters",)
 
 
+def never_cached_prefixes() -> list[str]:
+    """Paths the service worker always leaves to the network: the live status and the admin (ADMIN_URL)."""
+    prefixes = ["", *(f"/{code}" for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)]
+    admin = [f"{prefix}/{settings.ADMIN_URL}" for prefix in prefixes]
+    return ["/api/v1/status", "/api/v1/locate", *admin, "/api/docs/", "/api/schema/"]
+
+
 def _localised(name: str) -> list[str]:
     urls = []
     for code, _ in settings.LANGUAGES:
@@ -51,12 +58,18 @@ def precache_urls() -> list[str]:
 def service_worker(request: HttpRequest) -> HttpResponse:
     precache = precache_urls()
     data_paths = list(OFFLINE_DATA)
+    never = never_cached_prefixes()
     # A new list of files (new static hashes after a deploy) is a new worker, which replaces the old.
-    version = hashlib.sha256(json.dumps([precache, data_paths]).encode()).hexdigest()[:12]
+    version = hashlib.sha256(json.dumps([precache, data_paths, never]).encode()).hexdigest()[:12]
     response = render(
         request,
         "pwa/sw.js",
-        {"version": version, "precache": json.dumps(precache), "data_paths": json.dumps(data_paths)},
+        {
+            "version": version,
+            "precache": json.dumps(precache),
+            "data_paths": json.dumps(data_paths),
+            "never": json.dumps(never),
+        },
         content_type="application/javascript",
     )
     SERVICE_WORKER.apply(response)

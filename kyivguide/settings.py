@@ -7,6 +7,8 @@ one-line message naming the variable (see kyivguide.env).
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
+    "axes",
     "kyivguide",
     "alerts",
     "shelters",
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kyivguide.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch
     # the session and stay cacheable (no `Vary: Cookie`).
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kyivguide.urls"
@@ -297,10 +303,48 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    # Every subdomain of a shelter service's domain is ours and HTTPS-only; preload makes the very
+    # first visit safe too. Both can be turned off for a domain shared with plain-HTTP services.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Off only when the proxy in front already redirects plain HTTP (then the app never sees it).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Orchestrators probe the process directly over plain HTTP, without the proxy's header.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Headers on every response (kyivguide.security adds Permissions-Policy). No referrer leaves the
+# site: URLs of the nearest search and the region lookup carry the visitor's position.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Where the admin lives (under each language prefix): a path of its own makes it no target for
+# scans of /admin/. Relative, one or more segments each ending in "/".
+ADMIN_URL = env_str("ADMIN_URL", "admin/")
+if not re.fullmatch(r"(?:[A-Za-z0-9._~-]+/)+", ADMIN_URL) or any(
+    segment in {".", ".."} for segment in ADMIN_URL.split("/")
+):
+    raise ConfigError(f"ADMIN_URL must be a relative path ending in '/', e.g. staff-7f3a/, got {ADMIN_URL!r}")
+if ADMIN_URL.split("/", 1)[0] in {code for code, _ in LANGUAGES}:
+    raise ConfigError(f"ADMIN_URL must not start with a language prefix, got {ADMIN_URL!r}")
+
+# Sign-in lockout (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed sign-ins for one user name,
+# or from one address, further attempts by that user or from that address are refused (429) for
+# ADMIN_LOCKOUT_MINUTES. Counted apart, so that guessing one account from many addresses and many
+# accounts from one address are both stopped.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kyivguide.security.client_ip"
+# How many proxies in front append to X-Forwarded-For; the client is the address the outermost of
+# ours saw. HTTPS=1 means one proxy (see above); 0 trusts no header at all.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if HTTPS else 0, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -391,6 +435,9 @@ LOGGING = {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": LOG_LEVEL},
+        # django-axes announces itself at every start of every process (manage.py commands too);
+        # its lockout and failed sign-in records come from its other loggers.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

@@ -36,7 +36,7 @@ urlpatterns += i18n_patterns(
     path("offline/", pwa.offline, name="offline"),
     path("", include("alerts.urls")),
     path("", include("shelters.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )
 

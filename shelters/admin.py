@@ -14,7 +14,7 @@ from leaflet.admin import LeafletGeoAdminMixin
 from modeltranslation.admin import TranslationAdmin
 
 from shelters.models import Shelter, ShelterImport, ShelterStatus
-from shelters.services import shelter_catalogue_bump, shelter_set_status
+from shelters.services import shelter_catalogue_bump, shelter_set_active, shelter_set_status
 
 
 @admin.register(Shelter)
@@ -44,7 +44,7 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
     search_fields = ["address_uk", "address_en", "name_uk", "name_en", "owner", "keys_phone", "source_id"]
     readonly_fields = ["source", "source_id", "created_at", "updated_at"]
     list_per_page = 50
-    actions = ["mark_open", "mark_closed", "mark_unverified"]
+    actions = ["mark_open", "mark_closed", "mark_unverified", "deactivate", "reactivate"]
     fieldsets = [
         (None, {"fields": ["name", "address", "location", "kind", "protection", "district"]}),
         (
@@ -73,21 +73,19 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
             super().save_model(request, obj, form, change)
             shelter_catalogue_bump()
 
-    def delete_model(self, request: HttpRequest, obj: Shelter) -> None:
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            shelter_catalogue_bump()
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
-        with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            shelter_catalogue_bump()
+    def has_delete_permission(self, request: HttpRequest, obj: Shelter | None = None) -> bool:
+        # A shelter that is gone is deactivated, as imports do with one gone from their source: it
+        # leaves the map and the API, its record stays.
+        return False
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Shelter], status: str) -> None:
         verified_at = None if status == ShelterStatus.UNVERIFIED else timezone.now()
         changed = shelter_set_status(
             shelter_ids=list(queryset.values_list("id", flat=True)), status=status, verified_at=verified_at
         )
+        self._report(request, changed)
+
+    def _report(self, request: HttpRequest, changed: int) -> None:
         self.message_user(request, _("%(count)d shelters updated.") % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Verified: open"))
@@ -101,6 +99,19 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
     @admin.action(description=_("Not verified"))
     def mark_unverified(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
         self._set_status(request, queryset, ShelterStatus.UNVERIFIED)
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Shelter], active: bool) -> None:
+        self._report(
+            request, shelter_set_active(shelter_ids=list(queryset.values_list("id", flat=True)), active=active)
+        )
+
+    @admin.action(description=_("Deactivate (off the map)"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
+        self._set_active(request, queryset, False)
+
+    @admin.action(description=_("Reactivate"))
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
+        self._set_active(request, queryset, True)
 
 
 @admin.register(ShelterImport)

@@ -96,15 +96,9 @@ class AdvisoryAdmin(TranslationAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Advisory | None = None) -> bool:
-        # What went out is never deleted: it is withdrawn. Only drafts can be thrown away.
-        if obj is not None and obj.status != Advisory.Status.DRAFT:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+        # What went out is never deleted: it is withdrawn. Nor is a draft: its audit trail (who
+        # drafted and approved it) would go with it; an abandoned draft simply stays unpublished.
+        return False
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PUBLISH_PERMISSION)

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import http.client
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 
 from kyivguide.env import ConfigError, env_bool, env_int, env_list, parse_database_url
-from kyivguide.testing import free_port, run_manage, run_python
+from kyivguide.testing import free_port, run_manage, run_python, start_web
 
 PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.example"}
 
@@ -98,3 +103,68 @@ def test_database_url_is_parsed_into_a_postgis_database() -> None:
 def test_database_url_without_a_database_name_is_refused() -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL must name a database"):
         parse_database_url("DATABASE_URL", "postgis://root@127.0.0.1:5432/")
+
+
+_CHECK_ID = re.compile(r"^\S+: \(([a-z_]+\.[A-Z]\d+)\) ", re.MULTILINE)
+# A random-looking key: Django's deploy check refuses short or repetitive ones (security.W009).
+_DEPLOY_KEY = "k7Qz-" + "".join(chr(ord("a") + (i * 7) % 26) for i in range(60))
+
+
+def _deploy_check(overrides: dict[str, str]) -> tuple[set[str], str]:
+    result = run_python(
+        ["manage.py", "check", "--deploy"], {**PRODUCTION, "SECRET_KEY": _DEPLOY_KEY, "HTTPS": "1", **overrides}
+    )
+    assert result.returncode == 0, result.stderr
+    return set(_CHECK_ID.findall(result.stdout + result.stderr)), result.stdout
+
+
+def test_deploy_check_with_https_reports_nothing_but_the_silenced_gdal_warning() -> None:
+    ids, stdout = _deploy_check({})
+
+    assert ids == set()
+    # The one silenced check is gis.W001 (SILENCED_SYSTEM_CHECKS explains why).
+    assert stdout.strip() == "System check identified no issues (1 silenced)."
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"SECURE_HSTS_INCLUDE_SUBDOMAINS": "0"}, {"security.W005"}),
+        ({"SECURE_HSTS_PRELOAD": "0"}, {"security.W021"}),
+        ({"SECURE_SSL_REDIRECT": "0"}, {"security.W008"}),
+    ],
+)
+def test_each_https_setting_can_be_turned_off_from_the_environment(
+    overrides: dict[str, str], expected: set[str]
+) -> None:
+    assert _deploy_check(overrides)[0] == expected
+
+
+def _raw_get(base: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """One request, redirects not followed (urllib would follow one to https:// and fail)."""
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_https_redirects_plain_http_but_not_the_proxied_https_request_nor_the_probes(process_logs: Path) -> None:
+    web, base = start_web(process_logs, env={"HTTPS": "1"}, name="web-https")
+    try:
+        plain = _raw_get(base, "/shelters/?x=1", {})
+        proxied = _raw_get(base, "/shelters/?x=1", {"X-Forwarded-Proto": "https"})
+        probe = _raw_get(base, "/healthz", {})
+    finally:
+        web.stop()
+
+    assert plain[0] == 301
+    assert plain[1]["Location"] == f"https://{urlsplit(base).netloc}/shelters/?x=1"
+    assert proxied[0] == 200
+    assert proxied[1]["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert probe[0] == 200

@@ -33,3 +33,16 @@ def shelter_set_status(*, shelter_ids: list[int], status: str, verified_at: date
         if changed:
             shelter_catalogue_bump()
     return changed
+
+
+def shelter_set_active(*, shelter_ids: list[int], active: bool) -> int:
+    """Staff take shelters off the public map or back (admin action; shelters are never deleted)."""
+    with transaction.atomic():
+        changed = (
+            Shelter.objects.filter(id__in=shelter_ids)
+            .exclude(is_active=active)
+            .update(is_active=active, updated_at=timezone.now())
+        )
+        if changed:
+            shelter_catalogue_bump()
+    return changed

@@ -15,7 +15,7 @@ const DATA = "kyivguide-data";
 const PRECACHE = {{ precache|safe }};
 // Whole-city data worth having offline; served from the cache and refreshed behind it.
 const DATA_PATHS = {{ data_paths|safe }};
-const NEVER = ["/api/v1/status", "/api/v1/locate", "/admin/", "/en/admin/", "/api/docs/", "/api/schema/"];
+const NEVER = {{ never|safe }};
 const PAGE_LIMIT = 40;
 const NETWORK_TIMEOUT_MS = 4000;
 
