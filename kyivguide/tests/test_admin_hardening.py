@@ -117,22 +117,22 @@ def _sign_in(username: str, password: str, address: str, forwarded: str = "") ->
 @pytest.mark.django_db
 def test_repeated_failed_sign_ins_lock_the_user_out_from_every_address() -> None:
     User.objects.create_superuser("root", password="right-pw-1")
-    failures = [_sign_in("root", "wrong", f"10.0.0.{n}") for n in range(1, 6)]
+    failures = [_sign_in("root", "wrong", f"127.0.1.{n}") for n in range(1, 6)]
 
     assert failures == [200, 200, 200, 200, 429]  # the fifth failure locks
     # The right password from a new address is refused too: the count is per user.
-    assert _sign_in("root", "right-pw-1", "10.0.0.99") == 429
-    assert _sign_in("other", "whatever", "10.0.0.99") == 200
+    assert _sign_in("root", "right-pw-1", "127.0.1.99") == 429
+    assert _sign_in("other", "whatever", "127.0.1.99") == 200
 
 
 @pytest.mark.django_db
 def test_repeated_failed_sign_ins_lock_the_address_out_for_every_user() -> None:
     User.objects.create_superuser("root", password="right-pw-1")
-    failures = [_sign_in(f"guess{n}", "wrong", "10.0.0.7") for n in range(5)]
+    failures = [_sign_in(f"guess{n}", "wrong", "127.0.1.7") for n in range(5)]
 
     assert failures == [200, 200, 200, 200, 429]
-    assert _sign_in("root", "right-pw-1", "10.0.0.7") == 429
-    assert _sign_in("root", "right-pw-1", "10.0.0.8") == 302
+    assert _sign_in("root", "right-pw-1", "127.0.1.7") == 429
+    assert _sign_in("root", "right-pw-1", "127.0.1.8") == 302
 
 
 @pytest.mark.django_db
@@ -140,8 +140,8 @@ def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(settings: Any) ->
     settings.TRUSTED_PROXY_COUNT = 1
     User.objects.create_superuser("root", password="right-pw-1")
     # Every request comes from the proxy; a forged left-hand entry changes nothing.
-    failures = [_sign_in(f"guess{n}", "wrong", "127.0.0.1", f"198.51.100.{n}, 203.0.113.5") for n in range(5)]
+    failures = [_sign_in(f"guess{n}", "wrong", "127.0.0.1", f"127.0.2.{n}, 127.0.3.5") for n in range(5)]
 
     assert failures == [200, 200, 200, 200, 429]
-    assert _sign_in("root", "right-pw-1", "127.0.0.1", "203.0.113.5") == 429
-    assert _sign_in("root", "right-pw-1", "127.0.0.1", "203.0.113.6") == 302
+    assert _sign_in("root", "right-pw-1", "127.0.0.1", "127.0.3.5") == 429
+    assert _sign_in("root", "right-pw-1", "127.0.0.1", "127.0.3.6") == 302
