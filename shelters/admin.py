@@ -69,6 +69,8 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
     ]
 
     def save_model(self, request: HttpRequest, obj: Shelter, form: Any, change: bool) -> None:
+        if "is_active" in form.changed_data:
+            obj.deactivated_by_staff = not obj.is_active  # as the deactivate/reactivate actions do
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             shelter_catalogue_bump()
@@ -138,4 +140,8 @@ class ShelterImportAdmin(admin.ModelAdmin[ShelterImport]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The log is the record of what changed the public list and why: not deletable either.
         return False

@@ -5,6 +5,8 @@ An import (`shelters_import`) is one transaction per run, serialised per source 
 - a row new to the source is created; a row whose content changed at the source, or that comes
   back after being deactivated, is updated; a row that did not change is left alone (its staff
   edits stay); a shelter of the source missing from the file is deactivated, never deleted;
+- a shelter that staff deactivated stays off the map whatever the file says (its import-owned
+  fields are still updated) until staff reactivate it;
 - an import that would deactivate more than half of the source's active shelters is refused unless
   forced: a truncated download or the wrong file must not empty the map;
 - `dry_run` runs everything and rolls back, so its counts are the real ones.
@@ -67,17 +69,18 @@ def default_source(parsed: ParsedFile) -> str:
 @dataclass(slots=True)
 class _Plan:
     creates: list[tuple[ShelterRecord, str]] = field(default_factory=list)  # (record, import hash)
-    updates: list[tuple[int, ShelterRecord, str]] = field(default_factory=list)  # (id, record, import hash)
+    # (id, record, import hash, listed after the update)
+    updates: list[tuple[int, ShelterRecord, str, bool]] = field(default_factory=list)
     deactivate: list[int] = field(default_factory=list)
 
 
 def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan:
     """Decide what to create, update and deactivate; raise ImportRefused before writing anything."""
     existing = {
-        source_id: (pk, import_hash, active)
-        for pk, source_id, import_hash, active in Shelter.objects.filter(source=summary.source).values_list(
-            "id", "source_id", "import_hash", "is_active"
-        )
+        source_id: (pk, import_hash, active, by_staff)
+        for pk, source_id, import_hash, active, by_staff in Shelter.objects.filter(
+            source=summary.source
+        ).values_list("id", "source_id", "import_hash", "is_active", "deactivated_by_staff")
     }
     plan = _Plan()
     seen: set[str] = set()
@@ -87,12 +90,15 @@ def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan
         known = existing.get(record.source_id)
         if known is None:
             plan.creates.append((record, import_hash))
-        elif known[1] != import_hash or not known[2]:
-            plan.updates.append((known[0], record, import_hash))
+            continue
+        pk, known_hash, active, by_staff = known
+        # A row back at its source is listed again, unless staff took the shelter off the map.
+        if known_hash != import_hash or not (active or by_staff):
+            plan.updates.append((pk, record, import_hash, not by_staff))
         else:
             summary.unchanged += 1
-    plan.deactivate = [pk for source_id, (pk, _, active) in existing.items() if active and source_id not in seen]
-    active_before = sum(1 for _, _, active in existing.values() if active)
+    plan.deactivate = [pk for source_id, (pk, _, active, _) in existing.items() if active and source_id not in seen]
+    active_before = sum(1 for _, _, active, _ in existing.values() if active)
     if plan.deactivate and 2 * len(plan.deactivate) > active_before and not force:
         summary.outcome = ShelterImport.Outcome.REFUSED
         summary.message = (
@@ -136,6 +142,7 @@ _COPY_COLUMNS = [
     "access_notes",
     "status",
     "is_active",
+    "deactivated_by_staff",
     "import_hash",
     "created_at",
     "updated_at",
@@ -154,15 +161,15 @@ def _write(plan: _Plan, *, source: str, progress: Progress | None) -> None:
                 values = _import_values(record)
                 copy.write_row(
                     [values[name] for name in IMPORT_FIELDS]
-                    + [source, record.source_id, "", ShelterStatus.UNVERIFIED, True, import_hash, now, now]
+                    + [source, record.source_id, "", ShelterStatus.UNVERIFIED, True, False, import_hash, now, now]
                 )
                 done += 1
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("writing", done, total)
     for start in range(0, len(plan.updates), BATCH_SIZE):
         batch = [
-            Shelter(pk=pk, is_active=True, import_hash=import_hash, updated_at=now, **_import_values(record))
-            for pk, record, import_hash in plan.updates[start : start + BATCH_SIZE]
+            Shelter(pk=pk, is_active=listed, import_hash=import_hash, updated_at=now, **_import_values(record))
+            for pk, record, import_hash, listed in plan.updates[start : start + BATCH_SIZE]
         ]
         Shelter.objects.bulk_update(batch, [*IMPORT_FIELDS, "is_active", "import_hash", "updated_at"])
         done += len(batch)
