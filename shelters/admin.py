@@ -42,7 +42,7 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
         "source",
     ]
     search_fields = ["address_uk", "address_en", "name_uk", "name_en", "owner", "keys_phone", "source_id"]
-    readonly_fields = ["source", "source_id", "created_at", "updated_at"]
+    readonly_fields = ["source", "source_id", "deactivated_by_staff", "created_at", "updated_at"]
     list_per_page = 50
     actions = ["mark_open", "mark_closed", "mark_unverified", "deactivate", "reactivate"]
     fieldsets = [
@@ -61,7 +61,7 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
                 ]
             },
         ),
-        (_("Verification"), {"fields": ["status", "verified_at", "is_active"]}),
+        (_("Verification"), {"fields": ["status", "verified_at", "is_active", "deactivated_by_staff"]}),
         (
             _("Source"),
             {"fields": ["owner", "ownership", "building_type", "source", "source_id", "created_at", "updated_at"]},

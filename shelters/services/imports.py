@@ -14,18 +14,20 @@ An import (`shelters_import`) is one transaction per run, serialised per source 
 
 from __future__ import annotations
 
-import hashlib
+import io
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from shelters.importing.clean import CleanResult, ShelterRecord, clean_rows
-from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
+from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_stream
 from shelters.models import Shelter, ShelterImport, ShelterStatus
 from shelters.services.catalogue import shelter_catalogue_bump
 from shelters.services.import_stations import merge_stations_listed_elsewhere
@@ -78,9 +80,9 @@ def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan
     """Decide what to create, update and deactivate; raise ImportRefused before writing anything."""
     existing = {
         source_id: (pk, import_hash, active, by_staff)
-        for pk, source_id, import_hash, active, by_staff in Shelter.objects.filter(
-            source=summary.source
-        ).values_list("id", "source_id", "import_hash", "is_active", "deactivated_by_staff")
+        for pk, source_id, import_hash, active, by_staff in Shelter.objects.filter(source=summary.source).values_list(
+            "id", "source_id", "import_hash", "is_active", "deactivated_by_staff"
+        )
     }
     plan = _Plan()
     seen: set[str] = set()
@@ -203,6 +205,7 @@ def shelters_import(
             file_format=parsed.format,
             expected_rows=parsed.expected_rows,
             progress=(lambda done, total: progress("cleaning", done, total)) if progress else None,
+            max_rejected=settings.SHELTERS_IMPORT_MAX_REJECTED,
         )
     except UnreadableFile as exc:
         raise ImportFailed(f"{origin}: {exc}") from None
@@ -238,9 +241,13 @@ def shelters_import(
     return summary
 
 
-def shelters_import_bytes(
+def import_max_bytes() -> int:
+    return settings.SHELTERS_IMPORT_MAX_MB * 1024 * 1024
+
+
+def shelters_import_stream(
     *,
-    data: bytes,
+    stream: IO[bytes],
     name: str,
     source: str | None = None,
     origin: str | None = None,
@@ -248,20 +255,27 @@ def shelters_import_bytes(
     force: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Parse a CSV or GeoJSON document and import it (the source defaults by format: kmda / osm_metro)."""
+    """Check, parse and import a CSV or GeoJSON document from a seekable binary stream, read in chunks
+    (the source defaults by format: kmda / osm_metro). Raises ImportFailed naming the problem when the
+    file is not one (too large, binary, not UTF-8, wrong columns, mostly garbage): nothing is written."""
     try:
-        parsed = read_bytes(data, name=name)
+        parsed = read_stream(stream, name=name, max_bytes=import_max_bytes())
     except UnreadableFile as exc:
-        raise ImportFailed(f"{name}: {exc}") from None
+        raise ImportFailed(f"{origin or name}: {exc}") from None
     return shelters_import(
         parsed=parsed,
         source=source or default_source(parsed),
         origin=origin or name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=parsed.facts.sha256,
         dry_run=dry_run,
         force=force,
         progress=progress,
     )
+
+
+def shelters_import_bytes(*, data: bytes, name: str, **options: Any) -> ImportSummary:
+    """shelters_import_stream for a document in memory (seed data, tests)."""
+    return shelters_import_stream(stream=io.BytesIO(data), name=name, **options)
 
 
 def shelters_import_file(
@@ -272,10 +286,23 @@ def shelters_import_file(
     force: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
+    """Import a file, streamed from disk: a file over the size limit is refused before it is read."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > import_max_bytes():
+                raise ImportFailed(
+                    f"{path}: the file is {size / 2**20:.1f} MB, larger than the import limit of "
+                    f"{settings.SHELTERS_IMPORT_MAX_MB} MB (SHELTERS_IMPORT_MAX_MB)"
+                )
+            return shelters_import_stream(
+                stream=stream,
+                name=path.name,
+                source=source,
+                origin=str(path),
+                dry_run=dry_run,
+                force=force,
+                progress=progress,
+            )
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
-    return shelters_import_bytes(
-        data=data, name=path.name, source=source, origin=str(path), dry_run=dry_run, force=force, progress=progress
-    )

@@ -272,11 +272,14 @@ def test_the_metro_file_is_recognised_by_its_columns() -> None:
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"", "empty.csv", "the CSV file is empty"),
+        (b"", "empty.csv", "the file is empty"),
+        (b"\xef\xbb\xbf \n", "blank.csv", "the file is empty"),
         (b"colour,size\nred,1\n", "x.csv", "no address or name column among colour, size"),
         (b"{not json", "x.geojson", "not valid JSON"),
-        (b'{"type": "Feature"}', "x.geojson", "not a GeoJSON FeatureCollection"),
-        (b"\xff\xfe\x00", "x.csv", "the CSV file is not UTF-8 text"),
+        (b'{"type": "Feature"}', "x.geojson", r"not a GeoJSON FeatureCollection \(no list of 'features'\)"),
+        (b'[{"type": "Feature"}]', "x.geojson", "not a GeoJSON FeatureCollection"),
+        (b"id,\n\xff\n", "x.csv", r"not UTF-8 text: byte 0xFF at line 2 \(byte 4 of the file\) is not UTF-8$"),
+        (b"id\x00,address", "x.csv", r"binary data, not a CSV or GeoJSON text file \(a NUL byte at line 1, byte 2\)"),
     ],
 )
 def test_a_file_that_is_not_a_shelter_list_is_refused_as_a_whole(data: bytes, name: str, message: str) -> None:

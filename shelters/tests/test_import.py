@@ -317,12 +317,16 @@ def test_an_import_is_logged_with_its_report() -> None:
 
 
 def test_a_file_broken_in_the_middle_changes_nothing() -> None:
-    # Past the reader's first 8 KB chunk, so that the header reads fine and a later row does not.
+    # The bytes are checked before any row is read: the message names the byte, its line and offset.
     good = city_csv(*[row(f"k-{n}", address=f"вул. Інша, {n}") for n in range(100)])
     broken = good + b'"k-x","\xff\xfe broken"\n'
 
-    with pytest.raises(ImportFailed, match=r"broken\.csv: the CSV file is broken after row"):
+    with pytest.raises(ImportFailed) as failed:
         shelters_import_bytes(data=broken, name="broken.csv", source="kmda")
+    assert str(failed.value) == (
+        f"broken.csv: the file is not UTF-8 text: byte 0xFF at line 102 (byte {len(good) + 7:,} of the file) "
+        "is not UTF-8"
+    )
     assert Shelter.objects.count() == 0
     assert ShelterImport.objects.count() == 0
 
