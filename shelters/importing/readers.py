@@ -28,6 +28,8 @@ from typing import IO, Any
 
 import ijson
 
+from kyivguide.textfiles import not_utf8_message
+
 # Canonical name → accepted headers (compared case-insensitively, surrounding spaces ignored).
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "objectid", "fid", "source_id"),
@@ -120,26 +122,6 @@ class FileFacts:
     first_char: bytes = b""
 
 
-def _not_utf8(error: UnicodeDecodeError, *, offset: int, line: int) -> UnreadableFile:
-    """Name the byte and its line, and say so when the text looks like Windows-1251 Cyrillic.
-
-    Windows-1251 is guessed, never assumed: any byte string "decodes" as cp1251, so the guess needs
-    the non-ASCII characters to be nearly all Cyrillic letters, and a few of them (random bytes give
-    about half).
-    """
-    bad = error.object[error.start]
-    sample = error.object[max(error.start - 2000, 0) : error.start + 2000].decode("cp1251", errors="replace")
-    non_ascii = [char for char in sample if ord(char) > 127]
-    cyrillic = sum(1 for char in non_ascii if "\u0400" <= char <= "\u04ff")
-    message = f"the file is not UTF-8 text: byte 0x{bad:02X} at line {line} (byte {offset:,} of the file) is not UTF-8"
-    if cyrillic >= 8 and cyrillic >= 0.95 * len(non_ascii):
-        message += (
-            "; it looks like Windows-1251 (cp1251) Cyrillic text: save it as UTF-8 "
-            "(e.g. iconv -f cp1251 -t utf-8) and import it again"
-        )
-    return UnreadableFile(message)
-
-
 def inspect_file(stream: IO[bytes], *, max_bytes: int | None = None) -> FileFacts:
     """One pass in chunks over a seekable stream: size cap, type, UTF-8, line lengths and the SHA-256.
 
@@ -168,7 +150,9 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int | None = None) -> FileFact
             decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
             line = facts.lines + exc.object.count(b"\n", 0, exc.start) + 1
-            raise _not_utf8(exc, offset=facts.size - len(buffered) + exc.start, line=line) from None
+            raise UnreadableFile(
+                not_utf8_message(exc, offset=facts.size - len(buffered) + exc.start, line=line)
+            ) from None
         if not chunk:
             break
         digest.update(chunk)
