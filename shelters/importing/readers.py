@@ -11,6 +11,10 @@ Formats:
 - the metro stations CSV (`name_uk, lat, lon, district_by_polygon`), recognised by its header:
   every row is a metro station, identified by its name.
 
+Before any row is parsed, `inspect_file` checks the bytes in one pass of 1 MB chunks (size limit, file
+type, UTF-8, line lengths) and refuses a file that is not a shelter list with the reason. Files are
+streamed, never read whole: CSV through the csv module, GeoJSON event by event (ijson).
+
 Readers only rename columns and keep the text as found; `clean.py` decides what it means.
 """
 
@@ -138,7 +142,9 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int | None = None) -> FileFact
         if facts.size == 0:
             _check_signature(chunk)
         if max_bytes is not None and facts.size + len(chunk) > max_bytes:
-            raise UnreadableFile(f"the file is larger than the import limit of {max_bytes / 2**20:g} MB")
+            raise UnreadableFile(
+                f"the file is larger than the import limit of {max_bytes / 2**20:g} MB (SHELTERS_IMPORT_MAX_MB)"
+            )
         nul = chunk.find(b"\0")
         if nul >= 0:
             line = facts.lines + chunk.count(b"\n", 0, nul) + 1
@@ -164,9 +170,9 @@ def inspect_file(stream: IO[bytes], *, max_bytes: int | None = None) -> FileFact
                 facts.text_start = facts.size + len(chunk) - len(content)
         lengths = [len(part) for part in chunk.split(b"\n")]
         lengths[0] += current_line
-        for index, length in enumerate(lengths[:-1]):
-            if length > facts.longest_line:
-                facts.longest_line, facts.longest_line_number = length, facts.lines + index + 1
+        longest = max(lengths[:-1], default=0)
+        if longest > facts.longest_line:
+            facts.longest_line, facts.longest_line_number = longest, facts.lines + lengths.index(longest) + 1
         current_line = lengths[-1]
         facts.lines += len(lengths) - 1
         facts.size += len(chunk)

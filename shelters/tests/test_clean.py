@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import io
 from datetime import time
 
 import orjson
 import pytest
 
+from shelters.importing import readers
 from shelters.importing.clean import CleanResult, clean_rows
 from shelters.importing.fields import clean_address, clean_hours
 from shelters.importing.phones import phone_numbers
@@ -339,3 +341,16 @@ def test_working_hours(text: str, hours: tuple[str, time | None, time | None]) -
 )
 def test_dialable_numbers_are_found_and_doubtful_ones_are_not_guessed(text: str, numbers: list[str]) -> None:
     assert phone_numbers(text) == numbers
+
+
+def test_the_longest_line_is_found_across_chunks() -> None:
+    lines = [b"id,address", b"a" * 10, b"b" * (readers.CHUNK_BYTES + 5), b"c" * 7]
+    facts = readers.inspect_file(io.BytesIO(b"\n".join(lines) + b"\n"))
+
+    assert (facts.lines, facts.longest_line, facts.longest_line_number) == (4, readers.CHUNK_BYTES + 5, 3)
+    assert facts.size == sum(len(line) + 1 for line in lines)
+
+
+def test_a_document_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(UnreadableFile, match=r"^the file is larger than the import limit of 1 MB \("):
+        read_bytes(city_csv(row()) + b"\n" * (1024 * 1024), name="x.csv", max_bytes=1024 * 1024)
