@@ -273,26 +273,9 @@ def shelters_import_stream(
     )
 
 
-def shelters_import_bytes(
-    *,
-    data: bytes,
-    name: str,
-    source: str | None = None,
-    origin: str | None = None,
-    dry_run: bool = False,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> ImportSummary:
+def shelters_import_bytes(*, data: bytes, name: str, **options: Any) -> ImportSummary:
     """shelters_import_stream for a document in memory (seed data, tests); `options` are its keywords."""
-    return shelters_import_stream(
-        stream=io.BytesIO(data),
-        name=name,
-        source=source,
-        origin=origin,
-        dry_run=dry_run,
-        force=force,
-        progress=progress,
-    )
+    return shelters_import_stream(stream=io.BytesIO(data), name=name, **options)
 
 
 def shelters_import_file(
