@@ -28,13 +28,14 @@ run setup-run seed: export REPLAY_SPEED := $(or $(REPLAY_SPEED),1)
 endif
 endif
 
-.PHONY: help run test bench lint typecheck migrations-check pytest setup-run setup-test \
+.PHONY: help run test bench audit lint typecheck migrations-check pytest setup-run setup-test \
 	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean
 
 help:
 	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
 	@echo "make test   set up what is missing, then lint, migrations check and the whole test suite"
 	@echo "make bench  run the benchmarks (bench/README.md)"
+	@echo "make audit  check the pinned requirements for known vulnerabilities (pip-audit; needs its service)"
 
 # --- the two commands --------------------------------------------------------------------------------
 
@@ -114,6 +115,12 @@ pytest: venv-dev
 
 typecheck: venv-dev
 	$(BIN)/mypy .
+
+# Known vulnerabilities in the pinned requirements and everything they pull in (pip-audit resolves them
+# in a temporary venv and asks its vulnerability service, PyPI's JSON API by default). Not in `make test`:
+# it needs that service. --strict: a package that could not be audited fails the run, never a silent pass.
+audit: venv-dev
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt
 
 # --- benchmarks (not tests: they report ratios measured in one run on this machine) ---------------------
 

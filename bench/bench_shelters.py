@@ -32,6 +32,7 @@ import psycopg
 from bench import BENCH_ENV
 from bench.http import ROOT, gunicorn, interleaved, lower_median, wrk
 from kyivguide.env import database_url, parse_database_url
+from kyivguide.testing import run_python_measured
 from shelters.importing.fields import KYIV_LAT, KYIV_LON
 
 ROWS = 100_000
@@ -151,22 +152,14 @@ def _generate(path: Path) -> None:
 def _timed_import(env: dict[str, str], path: Path) -> tuple[float, float, str]:
     """Seconds, peak RSS (MB) and the summary line of `manage.py import_shelters` in a child process."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "import_shelters", str(path), "--source", "bench", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    returncode, output, peak_mb = run_python_measured(
+        ["manage.py", "import_shelters", str(path), "--source", "bench", "-v", "0"], env=env
     )
-    assert process.stdout is not None
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    if process.returncode != 0:
+    if returncode != 0:
         raise RuntimeError(f"import_shelters failed:\n{output}")
     summary = next(line for line in output.splitlines() if line.startswith("created "))
-    return seconds, usage.ru_maxrss / 1024, summary
+    return seconds, peak_mb, summary
 
 
 def _geojson_sizes(base: str) -> tuple[int, int, int]:

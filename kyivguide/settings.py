@@ -410,6 +410,11 @@ if SHELTERS_SOURCE_URL is not None and not SHELTERS_SOURCE_URL.startswith(("http
 SHELTERS_SOURCE_NAME = env_str("SHELTERS_SOURCE_NAME", "kmda_live")
 SHELTERS_IMPORT_INTERVAL_S = env_int("SHELTERS_IMPORT_INTERVAL_S", 6 * 3600, minimum=60)
 SHELTERS_DOWNLOAD_TIMEOUT_S = env_int("SHELTERS_DOWNLOAD_TIMEOUT_S", 60, minimum=1)
+# Bad files (shelters/importing/readers.py): a file or download larger than this is refused before it
+# is parsed (the city's 2022 GeoJSON is 2.5 MB), and a run stops, writing nothing, past this many
+# rejected rows (the 2024 export without coordinates has 4,382, all reported).
+SHELTERS_IMPORT_MAX_MB = env_int("SHELTERS_IMPORT_MAX_MB", 50, minimum=1)
+SHELTERS_IMPORT_MAX_REJECTED = env_int("SHELTERS_IMPORT_MAX_REJECTED", 10_000, minimum=0)
 
 CELERY_BEAT_SCHEDULE.update(
     shelters_beat_schedule(source_url=SHELTERS_SOURCE_URL, interval_s=SHELTERS_IMPORT_INTERVAL_S)

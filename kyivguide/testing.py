@@ -90,6 +90,22 @@ def run_manage(env_overrides: Mapping[str, str]) -> subprocess.CompletedProcess[
     return run_python(["manage.py", "check"], env_overrides)
 
 
+def run_python_measured(program: list[str], *, env: Mapping[str, str]) -> tuple[int, str, float]:
+    """(exit code, stdout and stderr together, peak memory in MB) of `python <program>` in the project root.
+
+    The peak is the max RSS of that child alone (os.wait4 reports it for the one process waited for),
+    not of every child this process ever had (resource.RUSAGE_CHILDREN).
+    """
+    process = subprocess.Popen(
+        [sys.executable, *program], cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert process.stdout is not None
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, output, usage.ru_maxrss / 1024  # ru_maxrss is in kilobytes on Linux
+
+
 @dataclass
 class ManagedProcess:
     """A child process whose output goes to a log file that is shown when something fails."""

@@ -42,7 +42,7 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
         "source",
     ]
     search_fields = ["address_uk", "address_en", "name_uk", "name_en", "owner", "keys_phone", "source_id"]
-    readonly_fields = ["source", "source_id", "created_at", "updated_at"]
+    readonly_fields = ["source", "source_id", "deactivated_by_staff", "created_at", "updated_at"]
     list_per_page = 50
     actions = ["mark_open", "mark_closed", "mark_unverified", "deactivate", "reactivate"]
     fieldsets = [
@@ -61,7 +61,7 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
                 ]
             },
         ),
-        (_("Verification"), {"fields": ["status", "verified_at", "is_active"]}),
+        (_("Verification"), {"fields": ["status", "verified_at", "is_active", "deactivated_by_staff"]}),
         (
             _("Source"),
             {"fields": ["owner", "ownership", "building_type", "source", "source_id", "created_at", "updated_at"]},
@@ -69,6 +69,8 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
     ]
 
     def save_model(self, request: HttpRequest, obj: Shelter, form: Any, change: bool) -> None:
+        if "is_active" in form.changed_data:
+            obj.deactivated_by_staff = not obj.is_active  # as the deactivate/reactivate actions do
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             shelter_catalogue_bump()
@@ -138,4 +140,8 @@ class ShelterImportAdmin(admin.ModelAdmin[ShelterImport]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The log is the record of what changed the public list and why: not deletable either.
         return False

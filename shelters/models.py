@@ -106,6 +106,9 @@ class Shelter(models.Model):
     )
     verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
     is_active = models.BooleanField(_("listed"), default=True)
+    # Staff took the shelter off the map (admin action or form): a re-import keeps it off, unlike a
+    # shelter that the import itself deactivated because its source stopped listing it.
+    deactivated_by_staff = models.BooleanField(_("deactivated by staff"), default=False, editable=False)
     # Fingerprint of what the last import wrote: an unchanged source row is left alone.
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from django.db import transaction
 
 from alerts.models import Region
 from alerts.region_ids import region_uid_canonical
+from kyivguide.textfiles import not_utf8_message
 from kyivguide.translit import transliterate
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ OFFICIAL_NAMES_FILE = "boundaries/location_uids_official_python_client.json"
 UID_TABLE_FILE = "boundaries/locations_uid_table_php_client.json"
 GEOJSON_FILES = ("boundaries/ukraine_oblasts_alerts_in_ua.geojson", "boundaries/kyiv_city_boundary.geojson")
 UID_PROPERTIES = ("alerts_in_ua_location_uid", "location_uid", "uid", "regionId")
+# The largest file here is 3.6 MB (hromadas.geojson); json holds a file whole, about 10× its size.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class RegionImportError(Exception):
@@ -78,12 +82,37 @@ def _comparable(name: str) -> str:
 
 
 def _read_json(path: Path) -> Any:
+    """A region file's JSON, refused by its size before it is read (json holds it whole in memory)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RegionImportError(
+                f"{path} is {size / 2**20:.1f} MB, larger than a region file may be ({MAX_FILE_BYTES // 2**20} MB)"
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
         raise RegionImportError(f"{path} does not exist") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegionImportError(f"{path} is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise RegionImportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RegionImportError(f"{path}: {not_utf8_message(exc, offset=exc.start, line=line)}") from None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise RegionImportError(f"{path} is not valid JSON: {str(exc)[:200]}") from None
+
+
+@contextmanager
+def _reading(path: Path | None) -> Iterator[None]:
+    """A file of the wrong shape (a list where an object belongs, a name where an id does) is refused
+    with its name, as RegionImportError: nothing is written (the import is one transaction)."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise RegionImportError(f"{path}: unexpected content ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def _top_kind(name: str) -> str:
@@ -169,7 +198,10 @@ def _apply_geojson(rows: dict[int, _Row], data: Any, source: Path, warnings: lis
     for row in rows.values():
         by_name.setdefault(_comparable(row.name_uk), []).append(row.uid)
     for index, feature in enumerate(features):
-        properties = feature.get("properties") or {}
+        properties = (feature.get("properties") or {}) if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            warnings.append(f"{source.name} feature {index}: not a feature with properties; skipped")
+            continue
         raw_uid = next((properties[k] for k in UID_PROPERTIES if properties.get(k) not in (None, "")), None)
         if raw_uid is None:
             continue
@@ -282,11 +314,14 @@ def regions_import(
     rows = _rows_from_hierarchy(_read_json(hierarchy_path), hierarchy_path)
     uid_table = _read_json(uid_table_path) if uid_table_path else None
     if official_names_path:
-        _apply_official_names(rows, _read_json(official_names_path), uid_table, result.warnings)
+        with _reading(official_names_path):
+            _apply_official_names(rows, _read_json(official_names_path), uid_table, result.warnings)
     if uid_table is not None:
-        _add_missing_from_table(rows, uid_table, result.warnings)
+        with _reading(uid_table_path):
+            _add_missing_from_table(rows, uid_table, result.warnings)
     for path in geojson_paths:
-        _apply_geojson(rows, _read_json(path), path, result.warnings)
+        with _reading(path):
+            _apply_geojson(rows, _read_json(path), path, result.warnings)
     _carve_enclaves(rows)
 
     existing = {region.uid: region for region in Region.objects.all()}

@@ -210,3 +210,64 @@ def test_a_bad_hierarchy_writes_nothing(tmp_path: Path, content: str, message: s
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(RegionImportError, match=r"h\.json does not exist"):
         regions_import(hierarchy_path=tmp_path / "h.json")
+
+
+# --- Bad files (issue 11 §5): refused with the reason, nothing written -----------------------------------
+
+
+def test_a_region_file_that_is_not_utf8_json_is_refused_with_the_byte_and_line(tmp_path: Path) -> None:
+    png = tmp_path / "h.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    cp1251 = tmp_path / "h.json"
+    cp1251.write_bytes(json.dumps(hierarchy(), ensure_ascii=False, indent=1).encode("cp1251"))
+
+    with pytest.raises(RegionImportError) as not_text:
+        regions_import(hierarchy_path=png)
+    with pytest.raises(RegionImportError) as windows:
+        regions_import(hierarchy_path=cp1251)
+
+    assert str(not_text.value) == (
+        f"{png}: the file is not UTF-8 text: byte 0x89 at line 1 (byte 0 of the file) is not UTF-8"
+    )
+    assert str(windows.value) == (
+        f"{cp1251}: the file is not UTF-8 text: byte 0xCA at line 4 (byte 36 of the file) is not UTF-8; it looks "
+        "like Windows-1251 (cp1251) Cyrillic text: save it as UTF-8 (e.g. iconv -f cp1251 -t utf-8) and import it "
+        "again"
+    )
+    assert Region.objects.count() == 0
+
+
+def test_a_region_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.geojson"
+    with big.open("wb") as file:
+        file.write(b'{"type": "FeatureCollection", "features": [')
+        file.write(b" " * (21 * 1024 * 1024))
+        file.write(b"]}")
+
+    with pytest.raises(RegionImportError) as refused:
+        regions_import(hierarchy_path=write(tmp_path / "h.json", hierarchy()), geojson_paths=[big])
+
+    assert str(refused.value) == f"{big} is 21.0 MB, larger than a region file may be (20 MB)"
+    assert Region.objects.count() == 0
+
+
+def test_region_files_of_the_wrong_shape_are_named_and_write_nothing(tmp_path: Path) -> None:
+    h = write(tmp_path / "h.json", hierarchy())
+    names = write(tmp_path / "names.json", {"Київ": "м. Київ"})
+    odd_features = write(
+        tmp_path / "odd.geojson",
+        {"type": "FeatureCollection", "features": ["a string", {"properties": ["a", "list"]}, feature(31, "", SQUARE)]},
+    )
+
+    with pytest.raises(RegionImportError) as bad_names:
+        regions_import(hierarchy_path=h, official_names_path=names)
+    result = regions_import(hierarchy_path=h, geojson_paths=[odd_features])
+
+    assert str(bad_names.value) == (
+        f"{names}: unexpected content (ValueError: invalid literal for int() with base 10: 'Київ')"
+    )
+    assert result.warnings == [
+        "odd.geojson feature 0: not a feature with properties; skipped",
+        "odd.geojson feature 1: not a feature with properties; skipped",
+    ]
+    assert Region.objects.get(uid=31).geometry is not None

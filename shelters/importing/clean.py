@@ -16,8 +16,10 @@ What is cleaned (the row is kept):
 
 What is rejected (the row creates nothing; the reason is reported): no id, no coordinates,
 unparseable coordinates, coordinates outside Kyiv, an unknown kind or shelter type, no address, an
-id seen earlier in the same file. A location is never guessed: a row without usable coordinates is
-rejected even when its address is known (the 2024 export has no coordinates at all).
+id seen earlier in the same file, a value longer than the field that stores it. A location is never
+guessed: a row without usable coordinates is rejected even when its address is known (the 2024
+export has no coordinates at all). Past SHELTERS_IMPORT_MAX_REJECTED rejected rows the whole run is
+refused (TooManyRejected).
 
 Two dimensions are kept apart (the city's files have both): `kind` is the place (basement,
 semi-basement, underground parking, underpass, metro station, other) and `protection` the civil
@@ -27,11 +29,15 @@ stated). "з пандусом" (with a ramp) in the kind means wheelchair access
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import time
+
+from django.db.models import CharField
 
 from shelters.importing.fields import (
     DISTRICTS,
@@ -50,7 +56,8 @@ from shelters.importing.fields import (
     vocabulary_key,
 )
 from shelters.importing.phones import looks_like_phone
-from shelters.importing.readers import METRO_FORMAT, RawRow
+from shelters.importing.readers import METRO_FORMAT, RawRow, UnreadableFile
+from shelters.models import Shelter
 from shelters.translit import address_en, transliterate
 
 # --- records and rejections ---------------------------------------------------------------------------
@@ -77,7 +84,32 @@ REJECTION_REASONS = {
     "unknown_type": "unknown shelter type",
     "no_address": "no address",
     "duplicate_id": "id repeated in the file",
+    "too_long": "a value longer than its field",
 }
+
+
+class TooManyRejected(UnreadableFile):
+    """So many rows are rejected that the file is not a shelter list: the run stops, nothing is written."""
+
+
+# Record attribute → the Shelter field that stores it (for the length limits).
+_STORED_IN = {
+    "source_id": "source_id",
+    "name_uk": "name",
+    "name_en": "name",
+    "address_uk": "address",
+    "address_en": "address",
+    "keys_phone": "keys_phone",
+    "owner": "owner",
+    "building_type": "building_type",
+}
+
+
+@functools.cache
+def max_length(attribute: str) -> int:
+    field = Shelter._meta.get_field(_STORED_IN[attribute])
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
 
 
 @dataclass(slots=True)
@@ -186,7 +218,7 @@ def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
     district = DISTRICTS.get(vocabulary_key(values.get("district", ""))) or DISTRICTS.get(
         vocabulary_key(values.get("district_by_polygon", "")), ""
     )
-    return ShelterRecord(
+    record = ShelterRecord(
         number=row.number,
         source_id=source_id,
         name_uk=name_uk,
@@ -208,6 +240,11 @@ def clean_row(row: RawRow, *, file_format: str) -> ShelterRecord:
         building_type=capitalised(values.get("building_type", "")),
         fixes=fixes,
     )
+    for attribute in _STORED_IN:
+        length = len(getattr(record, attribute))
+        if length > max_length(attribute):
+            raise Rejected("too_long", f"{attribute} is {length:,} characters long (at most {max_length(attribute)})")
+    return record
 
 
 @dataclass
@@ -242,8 +279,13 @@ def clean_rows(
     file_format: str,
     expected_rows: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    max_rejected: int | None = None,
 ) -> CleanResult:
-    """Clean every row; reject duplicates of an id and merge duplicate rows of one building."""
+    """Clean every row; reject duplicates of an id and merge duplicate rows of one building.
+
+    Past `max_rejected` rejected rows, reading stops with TooManyRejected: a file that is mostly
+    garbage is refused whole and quickly (a million bad rows are not read, let alone reported).
+    """
     records: list[ShelterRecord] = []
     rejections: list[Rejection] = []
     first_row: dict[str, int] = {}
@@ -256,11 +298,15 @@ def clean_rows(
         try:
             record = clean_row(row, file_format=file_format)
         except Rejected as rejected:
-            rejections.append(Rejection(row.number, source_id, rejected.reason, rejected.detail))
+            rejections.append(Rejection(row.number, source_id[:100], rejected.reason, rejected.detail))
+            if max_rejected is not None and len(rejections) > max_rejected:
+                raise _too_many(rejections, at_row=row.number) from None
             continue
         if record.source_id in first_row:
             detail = f"id {record.source_id} appears again (first at row {first_row[record.source_id]})"
             rejections.append(Rejection(row.number, record.source_id, "duplicate_id", detail))
+            if max_rejected is not None and len(rejections) > max_rejected:
+                raise _too_many(rejections, at_row=row.number)
             continue
         first_row[record.source_id] = row.number
         records.append(record)
@@ -273,6 +319,16 @@ def clean_rows(
     if progress:
         progress(count, count)
     return CleanResult(rows=count, records=kept, rejections=rejections, merges=merges, fixes=fixes)
+
+
+def _too_many(rejections: list[Rejection], *, at_row: int) -> TooManyRejected:
+    reasons = Counter(rejection.reason for rejection in rejections)
+    by_reason = ", ".join(f"{REJECTION_REASONS[reason]}: {count}" for reason, count in sorted(reasons.items()))
+    first = "; ".join(rejection.line() for rejection in rejections[:3])
+    return TooManyRejected(
+        f"more than {len(rejections) - 1:,} rows rejected, so reading stopped at row {at_row:,} and nothing "
+        f"was imported: this is not a usable shelter list ({by_reason}). First: {first}"
+    )
 
 
 def merge_duplicates(records: list[ShelterRecord]) -> tuple[list[ShelterRecord], list[Merge]]:
@@ -292,8 +348,10 @@ def merge_duplicates(records: list[ShelterRecord]) -> tuple[list[ShelterRecord],
             by_key[key] = record
             kept.append(record)
             continue
-        first.owner = join(first.owner, record.owner)
-        first.keys_phone = join(first.keys_phone, record.keys_phone)
+        # Joined only while the result fits its field (dozens of duplicates of one building would not).
+        owner, phone = join(first.owner, record.owner), join(first.keys_phone, record.keys_phone)
+        first.owner = owner if len(owner) <= max_length("owner") else first.owner
+        first.keys_phone = phone if len(phone) <= max_length("keys_phone") else first.keys_phone
         first.ownership = first.ownership or record.ownership
         if first.wheelchair_accessible is None:
             first.wheelchair_accessible = record.wheelchair_accessible

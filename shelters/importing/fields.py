@@ -112,8 +112,14 @@ _RAMP_IN_KIND = re.compile(r"\s+з\s+пандусом\b")
 _EDUCATION_SUFFIX = re.compile(r"\s+оз$")
 
 
+# A rejection's detail quotes the cell; a garbage cell can be 100,000 characters long.
+MAX_DETAIL = 200
+
+
 class Rejected(Exception):
     def __init__(self, reason: str, detail: str) -> None:
+        if len(detail) > MAX_DETAIL:
+            detail = detail[:MAX_DETAIL] + "…"
         super().__init__(detail)
         self.reason = reason
         self.detail = detail

@@ -13,6 +13,7 @@ from shelters.services.imports import (
     shelters_import,
     shelters_import_bytes,
     shelters_import_file,
+    shelters_import_stream,
 )
 from shelters.services.remote import shelters_import_from_url
 
@@ -31,4 +32,5 @@ __all__ = [
     "shelters_import_bytes",
     "shelters_import_file",
     "shelters_import_from_url",
+    "shelters_import_stream",
 ]

@@ -36,12 +36,16 @@ def shelter_set_status(*, shelter_ids: list[int], status: str, verified_at: date
 
 
 def shelter_set_active(*, shelter_ids: list[int], active: bool) -> int:
-    """Staff take shelters off the public map or back (admin action; shelters are never deleted)."""
+    """Staff take shelters off the public map or back (admin action; shelters are never deleted).
+
+    The decision is recorded (`deactivated_by_staff`) so that re-imports keep it, also on a shelter
+    that an import had already deactivated.
+    """
     with transaction.atomic():
         changed = (
             Shelter.objects.filter(id__in=shelter_ids)
-            .exclude(is_active=active)
-            .update(is_active=active, updated_at=timezone.now())
+            .exclude(is_active=active, deactivated_by_staff=not active)
+            .update(is_active=active, deactivated_by_staff=not active, updated_at=timezone.now())
         )
         if changed:
             shelter_catalogue_bump()

@@ -5,6 +5,8 @@ An import (`shelters_import`) is one transaction per run, serialised per source 
 - a row new to the source is created; a row whose content changed at the source, or that comes
   back after being deactivated, is updated; a row that did not change is left alone (its staff
   edits stay); a shelter of the source missing from the file is deactivated, never deleted;
+- a shelter that staff deactivated stays off the map whatever the file says (its import-owned
+  fields are still updated) until staff reactivate it;
 - an import that would deactivate more than half of the source's active shelters is refused unless
   forced: a truncated download or the wrong file must not empty the map;
 - `dry_run` runs everything and rolls back, so its counts are the real ones.
@@ -12,18 +14,20 @@ An import (`shelters_import`) is one transaction per run, serialised per source 
 
 from __future__ import annotations
 
-import hashlib
+import io
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from shelters.importing.clean import CleanResult, ShelterRecord, clean_rows
-from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_bytes
+from shelters.importing.readers import METRO_FORMAT, ParsedFile, UnreadableFile, read_stream
 from shelters.models import Shelter, ShelterImport, ShelterStatus
 from shelters.services.catalogue import shelter_catalogue_bump
 from shelters.services.import_stations import merge_stations_listed_elsewhere
@@ -67,16 +71,17 @@ def default_source(parsed: ParsedFile) -> str:
 @dataclass(slots=True)
 class _Plan:
     creates: list[tuple[ShelterRecord, str]] = field(default_factory=list)  # (record, import hash)
-    updates: list[tuple[int, ShelterRecord, str]] = field(default_factory=list)  # (id, record, import hash)
+    # (id, record, import hash, listed after the update)
+    updates: list[tuple[int, ShelterRecord, str, bool]] = field(default_factory=list)
     deactivate: list[int] = field(default_factory=list)
 
 
 def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan:
     """Decide what to create, update and deactivate; raise ImportRefused before writing anything."""
     existing = {
-        source_id: (pk, import_hash, active)
-        for pk, source_id, import_hash, active in Shelter.objects.filter(source=summary.source).values_list(
-            "id", "source_id", "import_hash", "is_active"
+        source_id: (pk, import_hash, active, by_staff)
+        for pk, source_id, import_hash, active, by_staff in Shelter.objects.filter(source=summary.source).values_list(
+            "id", "source_id", "import_hash", "is_active", "deactivated_by_staff"
         )
     }
     plan = _Plan()
@@ -87,12 +92,15 @@ def _plan(cleaned: CleanResult, summary: ImportSummary, *, force: bool) -> _Plan
         known = existing.get(record.source_id)
         if known is None:
             plan.creates.append((record, import_hash))
-        elif known[1] != import_hash or not known[2]:
-            plan.updates.append((known[0], record, import_hash))
+            continue
+        pk, known_hash, active, by_staff = known
+        # A row back at its source is listed again, unless staff took the shelter off the map.
+        if known_hash != import_hash or not (active or by_staff):
+            plan.updates.append((pk, record, import_hash, not by_staff))
         else:
             summary.unchanged += 1
-    plan.deactivate = [pk for source_id, (pk, _, active) in existing.items() if active and source_id not in seen]
-    active_before = sum(1 for _, _, active in existing.values() if active)
+    plan.deactivate = [pk for source_id, (pk, _, active, _) in existing.items() if active and source_id not in seen]
+    active_before = sum(1 for _, _, active, _ in existing.values() if active)
     if plan.deactivate and 2 * len(plan.deactivate) > active_before and not force:
         summary.outcome = ShelterImport.Outcome.REFUSED
         summary.message = (
@@ -136,6 +144,7 @@ _COPY_COLUMNS = [
     "access_notes",
     "status",
     "is_active",
+    "deactivated_by_staff",
     "import_hash",
     "created_at",
     "updated_at",
@@ -154,15 +163,15 @@ def _write(plan: _Plan, *, source: str, progress: Progress | None) -> None:
                 values = _import_values(record)
                 copy.write_row(
                     [values[name] for name in IMPORT_FIELDS]
-                    + [source, record.source_id, "", ShelterStatus.UNVERIFIED, True, import_hash, now, now]
+                    + [source, record.source_id, "", ShelterStatus.UNVERIFIED, True, False, import_hash, now, now]
                 )
                 done += 1
                 if progress and done % PROGRESS_EVERY == 0:
                     progress("writing", done, total)
     for start in range(0, len(plan.updates), BATCH_SIZE):
         batch = [
-            Shelter(pk=pk, is_active=True, import_hash=import_hash, updated_at=now, **_import_values(record))
-            for pk, record, import_hash in plan.updates[start : start + BATCH_SIZE]
+            Shelter(pk=pk, is_active=listed, import_hash=import_hash, updated_at=now, **_import_values(record))
+            for pk, record, import_hash, listed in plan.updates[start : start + BATCH_SIZE]
         ]
         Shelter.objects.bulk_update(batch, [*IMPORT_FIELDS, "is_active", "import_hash", "updated_at"])
         done += len(batch)
@@ -196,6 +205,7 @@ def shelters_import(
             file_format=parsed.format,
             expected_rows=parsed.expected_rows,
             progress=(lambda done, total: progress("cleaning", done, total)) if progress else None,
+            max_rejected=settings.SHELTERS_IMPORT_MAX_REJECTED,
         )
     except UnreadableFile as exc:
         raise ImportFailed(f"{origin}: {exc}") from None
@@ -231,9 +241,13 @@ def shelters_import(
     return summary
 
 
-def shelters_import_bytes(
+def import_max_bytes() -> int:
+    return settings.SHELTERS_IMPORT_MAX_MB * 1024 * 1024
+
+
+def shelters_import_stream(
     *,
-    data: bytes,
+    stream: IO[bytes],
     name: str,
     source: str | None = None,
     origin: str | None = None,
@@ -241,20 +255,27 @@ def shelters_import_bytes(
     force: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Parse a CSV or GeoJSON document and import it (the source defaults by format: kmda / osm_metro)."""
+    """Check, parse and import a CSV or GeoJSON document from a seekable binary stream, read in chunks
+    (the source defaults by format: kmda / osm_metro). Raises ImportFailed naming the problem when the
+    file is not one (too large, binary, not UTF-8, wrong columns, mostly garbage): nothing is written."""
     try:
-        parsed = read_bytes(data, name=name)
+        parsed = read_stream(stream, name=name, max_bytes=import_max_bytes())
     except UnreadableFile as exc:
-        raise ImportFailed(f"{name}: {exc}") from None
+        raise ImportFailed(f"{origin or name}: {exc}") from None
     return shelters_import(
         parsed=parsed,
         source=source or default_source(parsed),
         origin=origin or name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=parsed.facts.sha256,
         dry_run=dry_run,
         force=force,
         progress=progress,
     )
+
+
+def shelters_import_bytes(*, data: bytes, name: str, **options: Any) -> ImportSummary:
+    """shelters_import_stream for a document in memory (seed data, tests); `options` are its keywords."""
+    return shelters_import_stream(stream=io.BytesIO(data), name=name, **options)
 
 
 def shelters_import_file(
@@ -265,10 +286,23 @@ def shelters_import_file(
     force: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
+    """Import a file, streamed from disk: a file over the size limit is refused before it is read."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > import_max_bytes():
+                raise ImportFailed(
+                    f"{path}: the file is {size / 2**20:.1f} MB, larger than the import limit of "
+                    f"{settings.SHELTERS_IMPORT_MAX_MB} MB (SHELTERS_IMPORT_MAX_MB)"
+                )
+            return shelters_import_stream(
+                stream=stream,
+                name=path.name,
+                source=source,
+                origin=str(path),
+                dry_run=dry_run,
+                force=force,
+                progress=progress,
+            )
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
-    return shelters_import_bytes(
-        data=data, name=path.name, source=source, origin=str(path), dry_run=dry_run, force=force, progress=progress
-    )

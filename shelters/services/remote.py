@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from datetime import datetime
+from typing import IO
 
 import requests
 from django.conf import settings
@@ -11,12 +13,9 @@ from django.utils import timezone
 
 from shelters.models import ShelterImport
 from shelters.services.import_summary import ImportFailed, ImportRefused, ImportSummary, log_import
-from shelters.services.imports import shelters_import_bytes
+from shelters.services.imports import import_max_bytes, shelters_import_stream
 
 logger = logging.getLogger(__name__)
-
-# A download larger than this is not the city's shelter list (the 2022 GeoJSON is 2.5 MB).
-MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 
 
 def _record_failure(*, source: str, origin: str, message: str, started_at: datetime) -> ImportSummary:
@@ -26,17 +25,26 @@ def _record_failure(*, source: str, origin: str, message: str, started_at: datet
     return summary
 
 
-def _download(url: str, *, timeout: float) -> bytes:
+def _too_large() -> ImportFailed:
+    return ImportFailed(
+        f"the download is larger than the import limit of {settings.SHELTERS_IMPORT_MAX_MB} MB (SHELTERS_IMPORT_MAX_MB)"
+    )
+
+
+def _download(url: str, *, timeout: float, into: IO[bytes]) -> None:
+    """Stream the body into a file, refusing one over the limit without reading it all."""
+    limit = import_max_bytes()
     with requests.get(url, timeout=timeout, stream=True, headers={"Accept": "application/geo+json, */*"}) as response:
         response.raise_for_status()
-        chunks: list[bytes] = []
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large()
         size = 0
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
-            if size > MAX_DOWNLOAD_BYTES:
-                raise ImportFailed(f"the download is larger than {MAX_DOWNLOAD_BYTES} bytes")
-            chunks.append(chunk)
-    return b"".join(chunks)
+            if size > limit:
+                raise _too_large()
+            into.write(chunk)
 
 
 def shelters_import_from_url(*, url: str, source: str, timeout: float | None = None) -> ImportSummary:
@@ -47,8 +55,10 @@ def shelters_import_from_url(*, url: str, source: str, timeout: float | None = N
     """
     started_at = timezone.now()
     try:
-        data = _download(url, timeout=timeout or settings.SHELTERS_DOWNLOAD_TIMEOUT_S)
-        return shelters_import_bytes(data=data, name=url, source=source, origin=url)
+        # On disk past 1 MB: a download near the limit is not held in memory while it is parsed.
+        with tempfile.SpooledTemporaryFile(max_size=1 << 20) as body:
+            _download(url, timeout=timeout or settings.SHELTERS_DOWNLOAD_TIMEOUT_S, into=body)
+            return shelters_import_stream(stream=body, name=url, source=source, origin=url)
     except ImportRefused as refused:
         return refused.summary
     except (requests.RequestException, ImportFailed) as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from shelters.models import Shelter
+from shelters.models import Shelter, ShelterImport
 from shelters.selectors.catalogue import shelters_catalogue_version
 from shelters.services import shelters_import_bytes
 from shelters.tests.factories import ShelterFactory, at, city_csv, row
@@ -63,3 +63,35 @@ def test_the_import_log_is_read_only(admin_client: Client) -> None:
     assert "row 2 (k-2): no coordinates" in detail.content.decode()
     assert admin_client.get("/admin/shelters/shelterimport/add/").status_code == 403
     assert Shelter.objects.count() == 1
+
+
+def test_the_import_log_cannot_be_deleted(admin_client: Client) -> None:
+    shelters_import_bytes(data=city_csv(row("k-1")), name="a.csv", source="kmda")
+    log_id = ShelterImport.objects.get().id
+
+    delete_page = admin_client.get(f"/admin/shelters/shelterimport/{log_id}/delete/")
+    deleted = admin_client.post(f"/admin/shelters/shelterimport/{log_id}/delete/", {"post": "yes"})
+    bulk = admin_client.post(
+        "/admin/shelters/shelterimport/", {"action": "delete_selected", "_selected_action": [log_id], "post": "yes"}
+    )
+
+    assert (delete_page.status_code, deleted.status_code) == (403, 403)
+    assert "delete_selected" not in admin_client.get("/admin/shelters/shelterimport/").content.decode()
+    assert bulk.status_code == 200  # "No action selected": the action does not exist here
+    assert ShelterImport.objects.count() == 1
+
+
+def test_a_shelter_deactivated_in_its_admin_form_stays_off_through_a_reimport(admin_client: Client) -> None:
+    data = city_csv(row("k-1"))
+    shelters_import_bytes(data=data, name="a.csv", source="kmda")
+    shelter = Shelter.objects.get()
+    form = admin_client.get(f"{CHANGELIST}{shelter.id}/change/").context["adminform"].form
+    values = {name: value for name, value in form.initial.items() if value is not None}
+    values.update(location=shelter.location.geojson, is_active="", verified_at_0="", verified_at_1="")
+
+    saved = admin_client.post(f"{CHANGELIST}{shelter.id}/change/", values)
+    shelters_import_bytes(data=data, name="a.csv", source="kmda")
+
+    assert saved.status_code == 302
+    shelter.refresh_from_db()
+    assert shelter.is_active is False

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import io
 from datetime import time
 
 import orjson
 import pytest
 
+from shelters.importing import readers
 from shelters.importing.clean import CleanResult, clean_rows
 from shelters.importing.fields import clean_address, clean_hours
 from shelters.importing.phones import phone_numbers
@@ -272,11 +274,14 @@ def test_the_metro_file_is_recognised_by_its_columns() -> None:
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"", "empty.csv", "the CSV file is empty"),
+        (b"", "empty.csv", "the file is empty"),
+        (b"\xef\xbb\xbf \n", "blank.csv", "the file is empty"),
         (b"colour,size\nred,1\n", "x.csv", "no address or name column among colour, size"),
         (b"{not json", "x.geojson", "not valid JSON"),
-        (b'{"type": "Feature"}', "x.geojson", "not a GeoJSON FeatureCollection"),
-        (b"\xff\xfe\x00", "x.csv", "the CSV file is not UTF-8 text"),
+        (b'{"type": "Feature"}', "x.geojson", r"not a GeoJSON FeatureCollection \(no list of 'features'\)"),
+        (b'[{"type": "Feature"}]', "x.geojson", "not a GeoJSON FeatureCollection"),
+        (b"id,\n\xff\n", "x.csv", r"not UTF-8 text: byte 0xFF at line 2 \(byte 4 of the file\) is not UTF-8$"),
+        (b"id\x00,address", "x.csv", r"binary data, not a CSV or GeoJSON text file \(a NUL byte at line 1, byte 2\)"),
     ],
 )
 def test_a_file_that_is_not_a_shelter_list_is_refused_as_a_whole(data: bytes, name: str, message: str) -> None:
@@ -336,3 +341,16 @@ def test_working_hours(text: str, hours: tuple[str, time | None, time | None]) -
 )
 def test_dialable_numbers_are_found_and_doubtful_ones_are_not_guessed(text: str, numbers: list[str]) -> None:
     assert phone_numbers(text) == numbers
+
+
+def test_the_longest_line_is_found_across_chunks() -> None:
+    lines = [b"id,address", b"a" * 10, b"b" * (readers.CHUNK_BYTES + 5), b"c" * 7]
+    facts = readers.inspect_file(io.BytesIO(b"\n".join(lines) + b"\n"))
+
+    assert (facts.lines, facts.longest_line, facts.longest_line_number) == (4, readers.CHUNK_BYTES + 5, 3)
+    assert facts.size == sum(len(line) + 1 for line in lines)
+
+
+def test_a_document_over_the_size_limit_is_refused() -> None:
+    with pytest.raises(UnreadableFile, match=r"^the file is larger than the import limit of 1 MB \("):
+        read_bytes(city_csv(row()) + b"\n" * (1024 * 1024), name="x.csv", max_bytes=1024 * 1024)

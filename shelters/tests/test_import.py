@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from shelters.models import Shelter, ShelterImport
 from shelters.selectors.catalogue import shelters_catalogue_version
-from shelters.services import ImportFailed, ImportRefused, ImportSummary, shelters_import_bytes, shelters_import_file
+from shelters.services import (
+    ImportFailed,
+    ImportRefused,
+    ImportSummary,
+    shelter_set_active,
+    shelters_import_bytes,
+    shelters_import_file,
+)
 from shelters.tests.factories import ShelterFactory, at, city_csv, row
 
 pytestmark = pytest.mark.django_db
@@ -310,12 +317,16 @@ def test_an_import_is_logged_with_its_report() -> None:
 
 
 def test_a_file_broken_in_the_middle_changes_nothing() -> None:
-    # Past the reader's first 8 KB chunk, so that the header reads fine and a later row does not.
+    # The bytes are checked before any row is read: the message names the byte, its line and offset.
     good = city_csv(*[row(f"k-{n}", address=f"вул. Інша, {n}") for n in range(100)])
     broken = good + b'"k-x","\xff\xfe broken"\n'
 
-    with pytest.raises(ImportFailed, match=r"broken\.csv: the CSV file is broken after row"):
+    with pytest.raises(ImportFailed) as failed:
         shelters_import_bytes(data=broken, name="broken.csv", source="kmda")
+    assert str(failed.value) == (
+        f"broken.csv: the file is not UTF-8 text: byte 0xFF at line 102 (byte {len(good) + 7:,} of the file) "
+        "is not UTF-8"
+    )
     assert Shelter.objects.count() == 0
     assert ShelterImport.objects.count() == 0
 
@@ -339,3 +350,41 @@ def test_a_station_the_city_lists_already_is_merged_not_added(tmp_path: Path) ->
     assert (summary.created, len(summary.merges)) == (1, 1)
     assert summary.merges[0].line() == "row 1 (metro-khreshchatyk): already listed as kmda kmda2022-2262, merged"
     assert list(Shelter.objects.filter(source="osm_metro").values_list("name_uk", flat=True)) == ["Лісова"]
+
+
+def test_a_shelter_staff_deactivated_stays_off_the_map_through_reimports_until_staff_reactivate_it() -> None:
+    rows = [row("k-1", address="вул. А, 1"), row("k-2", address="вул. Б, 2")]
+    import_small(*rows)
+    closed_for_good = Shelter.objects.get(source_id="k-1")
+    assert shelter_set_active(shelter_ids=[closed_for_good.id], active=False) == 1
+
+    same_file = import_small(*rows)
+    changed_at_source = import_small(row("k-1", address="вул. А, 1а"), rows[1])
+
+    assert (same_file.updated, same_file.unchanged, same_file.deactivated) == (0, 2, 0)
+    # The city's new address is taken, the staff decision is kept.
+    assert (changed_at_source.updated, changed_at_source.unchanged) == (1, 1)
+    closed_for_good.refresh_from_db()
+    assert (closed_for_good.address_uk, closed_for_good.is_active) == ("вул. А, 1а", False)
+
+    assert shelter_set_active(shelter_ids=[closed_for_good.id], active=True) == 1
+    import_small(row("k-1", address="вул. А, 1а"), rows[1])
+    closed_for_good.refresh_from_db()
+    assert closed_for_good.is_active is True
+
+
+def test_a_shelter_the_import_deactivated_comes_back_with_its_row_but_one_staff_deactivated_does_not() -> None:
+    rows = [row(f"k-{n}", address=f"вул. А, {n}") for n in range(1, 5)]
+    import_small(*rows)
+    import_small(*rows[:3])  # k-4 gone from the source: deactivated by the import
+    shelter_set_active(shelter_ids=[Shelter.objects.get(source_id="k-3").id], active=False)
+
+    back = import_small(*rows)
+
+    assert (back.updated, back.unchanged) == (1, 3)
+    assert dict(Shelter.objects.values_list("source_id", "is_active")) == {
+        "k-1": True,
+        "k-2": True,
+        "k-3": False,
+        "k-4": True,
+    }
