@@ -50,12 +50,23 @@ def status_snapshot_publish() -> Snapshot:
 
 
 def status_feeds_publish(feeds: list[dict[str, Any]] | None = None) -> None:
-    """Store only the feed health (after a poll that changed no alert): freshness stays current."""
+    """Store only the feed health (after a poll that changed no alert): freshness stays current.
+
+    A Redis that came back empty (restarted without its memory) has no snapshot either: then the
+    whole snapshot is published, so the first poll after an outage republishes it by itself.
+    """
     status_snapshot_forget()
     try:
-        get_redis().set(feeds_key(), orjson.dumps(feeds if feeds is not None else feeds_health_from_db()))
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.set(feeds_key(), orjson.dumps(feeds if feeds is not None else feeds_health_from_db()))
+        pipe.exists(snapshot_key())
+        _, snapshot_exists = pipe.execute()
     except redis.RedisError as exc:
         logger.warning("feed health not published: Redis unavailable (%s)", exc)
+        return
+    if not snapshot_exists:
+        logger.info("status snapshot missing from Redis (lost with it?): republishing")
+        status_snapshot_publish()
 
 
 def status_request_publish() -> None:
