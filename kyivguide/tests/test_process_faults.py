@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,17 @@ from django.conf import settings
 from django.db import connection
 
 from alerts.models import Alert, FeedSource
+from alerts.selectors.status import iso
 from alerts.tests.conftest import KYIV_ALERT, active_body
 from alerts.tests.factories import kyiv_regions
 from kyivguide.celery import app
 from kyivguide.testing import (
     FakeResponse,
     FakeUpstream,
+    PostgresCluster,
     RedisServer,
     http_get,
+    run_python,
     start_beat,
     start_web,
     start_worker,
@@ -267,3 +270,113 @@ def test_redis_lost_then_back_the_site_answers_from_the_database_and_polling_res
             process.stop()
         client.close()
         own_redis.stop()
+
+
+# --- PostgreSQL lost, then back --------------------------------------------------------------------------
+
+# What the worker would have done before the outage: Kyiv's regions, an oblast-wide alert, a feed that
+# has just succeeded, an advisory, and the snapshot published to Redis. Prints the success's timestamp.
+SEED = """
+import django
+django.setup()
+from datetime import UTC, datetime
+from django.utils import timezone
+from alerts.models import Alert, FeedSource
+from alerts.services.advisories import advisory_publish
+from alerts.services.status import status_snapshot_publish
+from alerts.tests.advisory_factories import PUBLISHER_PERMS, AdvisoryFactory, UserFactory
+from alerts.tests.factories import kyiv_regions
+kyiv_regions()
+draft = AdvisoryFactory.create(title_uk="Зачиняйте вікна", title_en="Close the windows")
+advisory_publish(advisory_id=draft.pk, by=UserFactory.create(username="publisher", perms=PUBLISHER_PERMS))
+source = FeedSource.objects.create(name="alerts_in_ua", kind="alerts_in_ua", last_success_at=timezone.now())
+Alert.objects.create(region_id=14, kind="air_raid", level="red", source=source, source_key="1002",
+                     started_at=datetime(2026, 11, 20, 3, 12, 45, tzinfo=UTC))
+status_snapshot_publish()
+print(source.last_success_at.timestamp())
+"""
+
+
+# Pages that need the database (the shelter map does not: its data is the GeoJSON, kept offline too).
+DATABASE_PAGES = ["/alerts/", "/en/alerts/31/", "/advisories/", "/en/advisories/", "/shelters/1/", "/en/shelters/1/"]
+
+
+def test_postgresql_lost_then_back_the_status_answers_from_redis_and_pages_say_503(tmp_path: Path) -> None:
+    cluster = PostgresCluster().init()
+    try:
+        _postgresql_lost_then_back(cluster, tmp_path)
+    finally:
+        cluster.remove()
+
+
+def _postgresql_lost_then_back(cluster: PostgresCluster, tmp_path: Path) -> None:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "kyivguide.settings",
+        "DATABASE_URL": cluster.url("kyivguide_lost_db"),
+        "REDIS_KEY_PREFIX": f"{settings.REDIS_KEY_PREFIX}-lost-db",
+        "ALERT_FRESH_SECONDS": "8",
+        "ALERT_UNKNOWN_SECONDS": "8",
+        "STATUS_CACHE_SECONDS": "0",
+        "STATUS_RESPONSE_CACHE": "0",
+    }
+    for command in (["manage.py", "ensure_database"], ["manage.py", "migrate", "--noinput", "-v", "0"], ["-c", SEED]):
+        done = run_python(command, env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    succeeded_at = float(done.stdout.split()[-1])
+    web, base = start_web(tmp_path, env=env)
+    try:
+        assert http_get(f"{base}/shelters/1/")[0] == 404
+
+        cluster.stop()
+
+        # The status, the region status and the home page: from the snapshot in Redis, with its freshness.
+        status, body = _get_json(base, "/api/v1/status")
+        assert (status, [a["region"] for a in body["alerts"]], body["freshness"]["state"]) == (200, [14], "fresh")
+        assert body["freshness"]["last_success_at"] == iso(datetime.fromtimestamp(succeeded_at, tz=UTC))
+        assert [a["title_en"] for a in body["advisories"]] == ["Close the windows"]
+        assert [_region_state(base, uid) for uid in (31, 14, 73)] == [
+            (200, "clear", "fresh", ["м. Київ"]),
+            (200, "alert", "fresh", ["Київська область"]),
+            (200, "alert", "fresh", ["Білоцерківський район", "Київська область"]),
+        ]
+        status, _headers, page = http_get(f"{base}/en/?region=73")
+        assert status == 200
+        assert 'data-state="alert"' in page.decode()
+        assert "Close the windows" in page.decode()
+        assert http_get(f"{base}/")[0] == 200
+
+        # The other pages: a page that says so, in its language, with a 503 (never a traceback).
+        for path in DATABASE_PAGES:
+            status, headers, page = http_get(f"{base}{path}")
+            assert (status, headers["Retry-After"], headers["Cache-Control"]) == (503, "30", "no-store"), path
+            text = page.decode()
+            assert "Traceback" not in text and "OperationalError" not in text
+            english = path.startswith("/en/")
+            assert ("This page is temporarily unavailable" if english else "Ця сторінка тимчасово недоступна") in text
+        status, body = _get_json(base, "/api/v1/regions")
+        assert (status, body["error"]) == (503, "unavailable")
+        status, body = _get_json(base, "/readyz")
+        assert (status, body["checks"]["database"], body["checks"]["redis"]) == (503, "unavailable", "ok")
+
+        # The feeds stopped succeeding with the database: past the threshold nothing is "clear" any more.
+        time.sleep(max(0.0, succeeded_at + 8.5 - time.time()))
+        assert [_region_state(base, uid)[:3] for uid in (31, 14)] == [(200, "unknown", "unknown")] * 2
+        status, _headers, page = http_get(f"{base}/")
+        assert (status, 'data-state="unknown"' in page.decode()) == (200, True)
+
+        cluster.start()
+
+        # Back by itself: the web process reconnects on its next request.
+        assert {path: http_get(f"{base}{path}")[0] for path in DATABASE_PAGES[:4]} == dict.fromkeys(
+            DATABASE_PAGES[:4], 200
+        )
+        status, body = _get_json(base, "/readyz")
+        assert (status, body["checks"]["database"]) == (200, "ok")
+        assert web.alive(), web.log()
+    finally:
+        web.stop()
+
+
+def _region_state(base: str, uid: int) -> tuple[int, str, str, list[str]]:
+    status, body = _get_json(base, f"/api/v1/status/{uid}")
+    return status, body["state"], body["freshness"]["state"], [entry["name_uk"] for entry in body["region"]["chain"]]
