@@ -75,8 +75,6 @@ class FeedSource(models.Model):
     last_action_index = models.BigIntegerField(null=True, blank=True)
     # After a 429 the upstream is left alone until then.
     retry_after_until = models.DateTimeField(null=True, blank=True)
-    # A poll holds the source until this moment, so that two polls of one source never overlap.
-    poll_lease_until = models.DateTimeField(null=True, blank=True)
     # Adapter-specific state that must survive restarts (the replay's virtual clock).
     state = models.JSONField(default=dict, blank=True)
 

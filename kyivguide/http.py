@@ -96,6 +96,9 @@ SERVICE_WORKER = CachePolicy(
 )
 SCHEMA = CachePolicy("schema", "public, max-age=300", "the OpenAPI schema: it changes only with a deploy")
 PROBE = CachePolicy("probe", "no-store", "/healthz: a probe must reach the process, never a cache")
+UNAVAILABLE = CachePolicy(
+    "unavailable", "no-store", "a 503 while the database is away: the next request may well succeed, never keep it"
+)
 PRIVATE = CachePolicy(
     "private",
     "max-age=0, no-cache, no-store, must-revalidate, private",
@@ -132,6 +135,7 @@ POLICIES = (
     SERVICE_WORKER,
     SCHEMA,
     PROBE,
+    UNAVAILABLE,
     PRIVATE,
     STATIC_HASHED,
     STATIC_PLAIN,

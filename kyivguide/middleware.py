@@ -1,9 +1,14 @@
-"""Request language from the URL alone, so that public pages are identical for every visitor."""
+"""Request language from the URL alone, so that public pages are identical for every visitor; and a
+friendly 503 instead of a 500 while PostgreSQL cannot be reached."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -32,3 +37,32 @@ class PathLocaleMiddleware(LocaleMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the database cannot be reached answers 503, never a 500 or a traceback.
+
+    OperationalError and InterfaceError are what the driver raises for a server that is down,
+    restarting or unreachable (a bug in a query is a ProgrammingError and stays a 500). The status,
+    the home page and the status API do not get here: they answer from the snapshot in Redis.
+    Django reconnects on the next request (CONN_HEALTH_CHECKS), so recovery needs nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning(
+            "database unavailable: %s %s answered 503 (%s)", request.method, request.path, type(exception).__name__
+        )
+        from kyivguide.views import database_unavailable
+
+        return database_unavailable(request)

@@ -7,9 +7,11 @@ responses a test sets); PostgreSQL, Redis and Celery are always the real ones.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -140,20 +142,9 @@ class ManagedProcess:
             self.process.wait(5)
 
 
-def start_worker(
-    log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None, queue: str | None = None
-) -> ManagedProcess:
-    """Start `celery worker` against the test database; return once it answers.
-
-    It consumes this run's queue, or `queue` (a worker with a configuration of its own must have a
-    queue of its own, or it would take tasks meant for the shared worker).
-    """
-    from kyivguide.tasks import ping
-
-    overrides = dict(env or {})
-    if queue is not None:
-        overrides["CELERY_QUEUE"] = queue
-    worker = ManagedProcess(
+def worker_process(log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None) -> ManagedProcess:
+    """A `celery worker` against the test database (not started yet)."""
+    return ManagedProcess(
         args=[
             sys.executable,
             "-m",
@@ -173,9 +164,25 @@ def start_worker(
             "--hostname",
             f"test-{os.getpid()}@%h",
         ],
-        env=child_env(**overrides),
+        env=child_env(**dict(env or {})),
         log_path=log_dir / "celery-worker.log",
-    ).start()
+    )
+
+
+def start_worker(
+    log_dir: Path, *, concurrency: int = 2, env: Mapping[str, str] | None = None, queue: str | None = None
+) -> ManagedProcess:
+    """Start `celery worker` against the test database; return once it answers.
+
+    It consumes this run's queue, or `queue` (a worker with a configuration of its own must have a
+    queue of its own, or it would take tasks meant for the shared worker).
+    """
+    from kyivguide.tasks import ping
+
+    overrides = dict(env or {})
+    if queue is not None:
+        overrides["CELERY_QUEUE"] = queue
+    worker = worker_process(log_dir, concurrency=concurrency, env=overrides).start()
     try:
         result = ping.apply_async(queue=queue) if queue else ping.apply_async()
         result.get(timeout=60)
@@ -183,6 +190,15 @@ def start_worker(
         worker.stop()
         raise RuntimeError(f"the Celery worker did not start: {exc}\n{worker.log()}") from exc
     return worker
+
+
+def start_beat(log_dir: Path, *, env: Mapping[str, str] | None = None, name: str = "celery-beat") -> ManagedProcess:
+    """Start `celery beat` (the project's database scheduler) against the test database."""
+    return ManagedProcess(
+        args=[sys.executable, "-m", "celery", "--app", "kyivguide", "beat", "--loglevel", "INFO"],
+        env=child_env(**dict(env or {})),
+        log_path=log_dir / f"{name}.log",
+    ).start()
 
 
 def start_web(log_dir: Path, *, env: Mapping[str, str] | None = None, name: str = "web") -> tuple[ManagedProcess, str]:
@@ -244,6 +260,9 @@ class FakeUpstream:
     def __init__(self, port: int = 0) -> None:
         self.responses: dict[str, FakeResponse | Callable[[RecordedRequest], FakeResponse]] = {}
         self.requests: list[RecordedRequest] = []
+        # The most requests it was answering at one moment (two polls of one feed overlapping: 2).
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         upstream = self
 
@@ -253,7 +272,15 @@ class FakeUpstream:
                 with upstream._lock:
                     upstream.requests.append(recorded)
                     entry = upstream.responses.get(self.path.split("?", 1)[0])
-                response = entry(recorded) if callable(entry) else entry
+                    upstream._in_flight += 1
+                    upstream.max_in_flight = max(upstream.max_in_flight, upstream._in_flight)
+                try:
+                    self._answer(entry(recorded) if callable(entry) else entry)
+                finally:
+                    with upstream._lock:
+                        upstream._in_flight -= 1
+
+            def _answer(self, response: FakeResponse | None) -> None:
                 if response is None:
                     response = FakeResponse(404, b'{"message": "not found"}')
                 if response.delay:
@@ -302,3 +329,101 @@ class FakeUpstream:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- Services a test stops and starts itself ------------------------------------------------------------
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the test's own on a free port of 127.0.0.1, without persistence.
+
+    Stopping it loses every key, as a Redis lost with its memory does; it restarts on the same port.
+    """
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        log = (self.directory / "redis.log").open("ab")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        wait_until(self.answers, timeout=10, what="redis-server")
+        return self
+
+    def answers(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class PostgresCluster:
+    """A PostgreSQL 15 cluster of the test's own: initdb in a temporary folder owned by `postgres`, a free port.
+
+    The server runs as the `postgres` user (it refuses to run as root); clients connect over TCP as
+    `postgres` with trust authentication, on 127.0.0.1 only. fsync is off: nothing here must survive a
+    crash of the machine, and the tests wait for the server, not the disk.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="kyivguide-pg-"))
+        shutil.chown(self.root, "postgres", "postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+
+    def _as_postgres(self, *args: str) -> None:
+        result = subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args], capture_output=True, text=True, timeout=60, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}\n{self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def url(self, database: str) -> str:
+        return f"postgis://postgres@127.0.0.1:{self.port}/{database}"
+
+    def init(self) -> PostgresCluster:
+        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-N",
+                          "-E", "UTF8", "--locale", "C.UTF-8")  # fmt: skip
+        return self.start()
+
+    def start(self) -> PostgresCluster:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
+        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
+                          "-o", options, "-w", "-t", "30", "start")  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

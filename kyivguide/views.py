@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from kyivguide.api import api_not_found
-from kyivguide.http import STATUS, cache_policy
+from kyivguide.http import STATUS, UNAVAILABLE, cache_policy
+
+# When to ask again (seconds) after a 503: a restarting database is usually back within it.
+RETRY_AFTER_S = 30
 
 
 # The page carries the status: it may be cached only as briefly as the status itself.
@@ -30,3 +33,15 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if request.path.startswith("/api/"):
         return api_not_found(request, exception)
     return render(request, "404.html", status=404)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 while PostgreSQL cannot be reached: JSON in the API's error shape, else a page in the URL's language."""
+    headers = {**UNAVAILABLE.headers, "Retry-After": str(RETRY_AFTER_S)}
+    if request.path.startswith("/api/"):
+        message = "The database is unavailable for a moment; the status (/api/v1/status) still answers. Try again."
+        return JsonResponse({"error": "unavailable", "message": message}, status=503, headers=headers)
+    response = render(request, "503.html", {"retry_after_s": RETRY_AFTER_S}, status=503)
+    for name, value in headers.items():
+        response[name] = value
+    return response

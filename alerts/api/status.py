@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors.regions import region_chain, region_get, regions_locate
+from alerts.selectors.regions import region_chain_by_uid, regions_locate
 from alerts.selectors.status import (
     StatusRead,
     status_for_region,
@@ -158,11 +158,12 @@ class RegionStatusView(APIView):
         responses={200: RegionStatusSerializer, 304: NOT_MODIFIED, **error_responses(404)},
     )
     def get(self, request: Request, uid: int) -> HttpResponseBase:
-        region = region_get(uid=uid)
-        if region is None:
+        # While PostgreSQL is away, the chain comes from the copy of the regions in Redis.
+        chain = region_chain_by_uid(uid=uid)
+        if chain is None:
             raise NotFound(f"No region with id {uid}.")
         read = status_read()
-        return region_status_response(request, read, status_for_region(read=read, chain=region_chain(region=region)))
+        return region_status_response(request, read, status_for_region(read=read, chain=chain))
 
 
 class LocateQuery(serializers.Serializer[Any]):

@@ -168,7 +168,7 @@ def http_get(url: str, *, headers: Mapping[str, str], now: datetime) -> FeedResp
     """GET with the configured connect/read timeouts and a body cap; network trouble becomes a FeedError."""
     timeout = (settings.ALERT_HTTP_CONNECT_TIMEOUT, settings.ALERT_HTTP_READ_TIMEOUT)
     # The read timeout bounds each read, not the whole body: a body that trickles in must still end
-    # within the poll's lease (ingest.POLL_LEASE), so the whole request gets both timeouts at most.
+    # in bounded time (a poll holds its feed's lease meanwhile), so the whole request gets both timeouts at most.
     deadline = time.monotonic() + sum(timeout)
     try:
         response = requests.get(url, headers=dict(headers), timeout=timeout, allow_redirects=False, stream=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypedDict
 
+import orjson
+import redis
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import DatabaseError
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -14,6 +19,9 @@ from alerts.models import Region
 from alerts.region_ids import KYIV_CITY_UID, region_uid_canonical
 from kyivguide import local_cache
 from kyivguide.local_cache import Versioned
+from kyivguide.redis import get_redis, key
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_REGION_UID = KYIV_CITY_UID
 # Raions, then hromadas, are more specific than oblasts and cities with oblast status.
@@ -107,6 +115,72 @@ def region_chain(*, region: Region) -> list[RegionBrief]:
     return chain
 
 
+# --- The regions as a copy in Redis, for when the database is away ----------------------------------------
+#
+# The status snapshot names only the regions under alert. To say "clear" or "unknown" for any other region,
+# or to name a region at all, a reader needs the regions' names and parents: a directory of every region,
+# published to Redis beside the snapshot (alerts.services.status) and read only while PostgreSQL cannot
+# be reached. 1,622 regions take ~100 KB.
+
+DirectoryEntry = tuple[str, str, str, int | None]  # name_uk, name_en, kind, parent
+
+
+def regions_directory_key() -> str:
+    return key("status", "regions")
+
+
+def regions_directory_stamp() -> str:
+    """What the directory is made from: the regions' count and last change."""
+    count, changed = regions_stamp()
+    return f"{count}:{changed.isoformat() if changed else ''}"
+
+
+def regions_directory_build() -> dict[str, Any]:
+    """{"stamp": …, "regions": {uid: (name_uk, name_en, kind, parent)}} from the database."""
+    rows = Region.objects.values_list("uid", "name_uk", "name_en", "kind", "parent_id")
+    return {
+        "stamp": regions_directory_stamp(),
+        "regions": {str(uid): (uk, en or uk, kind, parent) for uid, uk, en, kind, parent in rows},
+    }
+
+
+def _directory_read() -> dict[str, DirectoryEntry]:
+    """The published directory; a DatabaseError when there is none, so the caller fails as the database did."""
+    try:
+        raw = get_redis().get(regions_directory_key())
+    except redis.RedisError as exc:
+        raise DatabaseError(f"database unavailable and no regions in Redis either ({exc})") from exc
+    if not isinstance(raw, bytes):
+        raise DatabaseError("database unavailable and no regions published to Redis")
+    regions: dict[str, DirectoryEntry] = orjson.loads(raw)["regions"]
+    return regions
+
+
+def _brief_from_directory(uid: int, entry: DirectoryEntry) -> RegionBrief:
+    name_uk, name_en, kind, parent = entry
+    return {"uid": uid, "name_uk": name_uk, "name_en": name_en, "kind": kind, "parent": parent}
+
+
+def region_chain_by_uid(*, uid: int) -> list[RegionBrief] | None:
+    """The chain of the region with this id (itself first), or None when there is no such region.
+
+    From the database; while it cannot be reached, from the directory published to Redis, so that the
+    status of any region keeps answering from the snapshot. A DatabaseError when neither has it.
+    """
+    try:
+        region = region_get(uid=uid)
+        return None if region is None else region_chain(region=region)
+    except DatabaseError as exc:
+        logger.warning("regions: database unavailable (%s); reading the copy in Redis", type(exc).__name__)
+    directory = _directory_read()
+    chain: list[RegionBrief] = []
+    current: int | None = region_uid_canonical(uid)
+    while current is not None and str(current) in directory and all(entry["uid"] != current for entry in chain):
+        chain.append(_brief_from_directory(current, directory[str(current)]))
+        current = chain[-1]["parent"]
+    return chain or None
+
+
 def region_chain_uids(*, uid: int) -> list[int] | None:
     """[uid, parent, grandparent…] of the region with this id, or None when there is none."""
     region = region_get(uid=uid)
@@ -151,16 +225,28 @@ def regions_picker_options(*, language: str, selected: int) -> SafeString:
 
     Hromadas are too many for a list: people find them with "use my location".
     """
-    version = Region.objects.aggregate(count=Count("uid"), changed=Max("updated_at"))
-    html = _picker.get((version["count"], version["changed"]), lambda: _picker_html(language), slot=language)
+    try:
+        version = Region.objects.aggregate(count=Count("uid"), changed=Max("updated_at"))
+        html = _picker.get((version["count"], version["changed"]), lambda: _picker_html(language), slot=language)
+    except DatabaseError:
+        # The database is away: the options as published to Redis (the picker still works: its
+        # choices are read from the same copy).
+        directory = _directory_read()
+        rows = [(int(uid), *entry) for uid, entry in directory.items() if entry[2] in _PICKER_KINDS]
+        html = _picker.get(("directory", len(rows)), lambda: _picker_rows_html(language, rows), slot=language)
     marker = f'<option value="{selected}">'
     return mark_safe(html.replace(marker, f'<option value="{selected}" selected>', 1))  # noqa: S308
 
 
+_PICKER_KINDS = (Region.Kind.OBLAST, Region.Kind.CITY, Region.Kind.RAION)
+
+
 def _picker_html(language: str) -> str:
-    rows = Region.objects.filter(kind__in=[Region.Kind.OBLAST, Region.Kind.CITY, Region.Kind.RAION]).values_list(
-        "uid", "name_uk", "name_en", "kind", "parent_id"
-    )
+    rows = Region.objects.filter(kind__in=_PICKER_KINDS).values_list("uid", "name_uk", "name_en", "kind", "parent_id")
+    return _picker_rows_html(language, rows)
+
+
+def _picker_rows_html(language: str, rows: Iterable[tuple[int, str, str, str, int | None]]) -> str:
     tops: dict[int, str] = {}
     raions: dict[int, list[tuple[str, int]]] = {}
     for uid, name_uk, name_en, kind, parent in rows:

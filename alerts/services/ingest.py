@@ -2,8 +2,8 @@
 
 The rules: a successful poll's snapshot is applied in one transaction (alerts opened, updated and
 closed, and the feed's health), idempotently; a failed poll changes no alert and records the
-failure; two polls of one source never overlap (a lease on the FeedSource row); nothing an
-upstream sends can crash the worker.
+failure; two polls of one source never overlap (a lease: a PostgreSQL advisory lock, which dies
+with the worker that holds it); nothing an upstream sends can crash the worker.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from alerts.feeds import adapter_for, feeds_configuration
@@ -27,9 +27,11 @@ from alerts.services.status import status_feeds_publish, status_request_publish
 
 logger = logging.getLogger(__name__)
 
-# How long a poll may hold its source: longer than the connect + read timeouts of two requests, so
-# that a poll is never taken over while it runs, short enough that a crashed worker's lease lapses.
-POLL_LEASE = timedelta(seconds=30)
+# The poll lease is a session-level PostgreSQL advisory lock on (POLL_LOCK_SPACE, source id). Unlike
+# a lease stored in a row until some time, it ends the moment its holder's connection does: a worker
+# killed in the middle of a poll (SIGKILL, OOM, the hard time limit) frees its feeds at once, and its
+# open transaction is rolled back, so the next poll applies the whole snapshot again.
+POLL_LOCK_SPACE = 0x4B47  # "KG": keeps these locks apart from any other use of advisory locks
 ERROR_TEXT_LIMIT = 1000
 # Room left in Alert.source_key for the region and kind that qualify a reused key (see _qualified_key).
 SOURCE_KEY_LIMIT = Alert._meta.get_field("source_key").max_length - 40  # type: ignore[operator]
@@ -410,18 +412,20 @@ def feed_record_failure(
     logger.warning("feed %s poll failed: %s", source.name, message)
 
 
-def _claim(source: FeedSource, now: datetime) -> bool:
-    """Take the source's poll lease with one conditional UPDATE: at most one poll holds it."""
-    return (
-        FeedSource.objects.filter(pk=source.pk)
-        .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now))
-        .update(poll_lease_until=now + POLL_LEASE)
-        == 1
-    )
+def _claim(source: FeedSource) -> bool:
+    """Take the source's poll lease, without waiting: at most one poll (of any worker) holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [POLL_LOCK_SPACE, source.pk])
+        return bool(cursor.fetchone()[0])
 
 
 def _release(source: FeedSource) -> None:
-    FeedSource.objects.filter(pk=source.pk).update(poll_lease_until=None)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_SPACE, source.pk])
+    except DatabaseError:
+        # The connection is gone (the database restarted): the lock went with it.
+        logger.warning("feed %s: poll lease not released: the database connection was lost", source.name)
 
 
 def feed_poll(*, name: str) -> str:
@@ -435,7 +439,7 @@ def feed_poll(*, name: str) -> str:
     now = timezone.now()
     if source.retry_after_until is not None and source.retry_after_until > now:
         return "rate_limited"
-    if not _claim(source, now):
+    if not _claim(source):
         return "busy"
     try:
         source.refresh_from_db()

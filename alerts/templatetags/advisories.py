@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from alerts.choices import AdvisorySeverity
 from alerts.selectors.advisories import advisories_for_regions
 
 register = template.Library()
@@ -41,7 +44,32 @@ def advisory_text(text: Any) -> SafeString:
 
 
 @register.inclusion_tag("alerts/_advisories_block.html")
-def advisories_block(region_uids: Iterable[int] | None = None) -> dict[str, Any]:
-    """The advisories in force for a region chain (default: Kyiv city), most severe first."""
+def advisories_block(
+    region_uids: Iterable[int] | None = None, snapshot: Iterable[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The advisories in force for a region chain (default: Kyiv city), most severe first.
+
+    While the database is away, those that `snapshot` holds (the status snapshot's entries that
+    apply here, from Redis), shown as their title and severity.
+    """
     uids = list(region_uids) if region_uids else list(KYIV_CITY_CHAIN)
-    return {"advisories": advisories_for_regions(region_uids=uids, now=timezone.now())}
+    try:
+        return {"advisories": advisories_for_regions(region_uids=uids, now=timezone.now())}
+    except DatabaseError:
+        if snapshot is None:
+            raise
+    language = "en" if get_language() == "en" else "uk"
+    return {
+        "advisories": [],
+        "summaries": [
+            {
+                "severity": entry["severity"],
+                "severity_label": AdvisorySeverity(entry["severity"]).label,
+                "exercise": entry["exercise"],
+                "title": entry[f"title_{language}"] or entry["title_uk"],
+                "url": entry[f"url_{language}"],
+                "source_name": entry["source_name"],
+            }
+            for entry in snapshot
+        ],
+    }

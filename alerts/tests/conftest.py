@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 
 from alerts.tasks import poll_feed
 from alerts.tests.factories import kyiv_regions
-from kyivguide.testing import FakeUpstream, ManagedProcess, child_env, start_worker
+from kyivguide.testing import FakeUpstream, ManagedProcess, start_beat, start_worker
 
 INGEST_QUEUE = f"kyivguide-test-{os.getpid()}-ingest"
 
@@ -83,10 +82,6 @@ def ingest_regions(ingest_worker: ManagedProcess, feed_upstream: FakeUpstream) -
 @pytest.fixture
 def beat(ingest_worker: ManagedProcess, feed_upstream: FakeUpstream, tmp_path: Path) -> Iterator[ManagedProcess]:
     """Celery beat scheduling a poll of alerts.in.ua every second, as `make run` does every 10 s."""
-    process = ManagedProcess(
-        args=[sys.executable, "-m", "celery", "--app", "kyivguide", "beat", "--loglevel", "INFO"],
-        env=child_env(**ingest_env(feed_upstream), ALERT_POLL_SECONDS="1"),
-        log_path=tmp_path / "celery-beat.log",
-    ).start()
+    process = start_beat(tmp_path, env={**ingest_env(feed_upstream), "ALERT_POLL_SECONDS": "1"})
     yield process
     process.stop()

@@ -29,6 +29,7 @@ from alerts.selectors.regions import (
     DEFAULT_REGION_UID,
     RegionBrief,
     region_chain,
+    region_chain_by_uid,
     region_get,
     regions_picker_options,
 )
@@ -55,13 +56,13 @@ def _chosen_chain(request: HttpRequest) -> tuple[list[RegionBrief], bool]:
     raw = request.GET.get("region")
     if raw:
         try:
-            region = region_get(uid=int(raw))
+            uid = int(raw)
         except ValueError:
-            region = None
-        if region is not None:
-            return region_chain(region=region), False
-    default = region_get(uid=DEFAULT_REGION_UID)
-    return (region_chain(region=default) if default else [KYIV_BRIEF]), bool(raw)
+            uid = None
+        chain = region_chain_by_uid(uid=uid) if uid is not None else None
+        if chain is not None:
+            return chain, False
+    return region_chain_by_uid(uid=DEFAULT_REGION_UID) or [KYIV_BRIEF], bool(raw)
 
 
 def _safe_json(raw: bytes) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -105,12 +106,15 @@ def _since(state: str, alerts: Sequence[dict[str, Any]], chain: Sequence[int], r
     if state == STATE_UNKNOWN:
         last = read.freshness.last_success_at
         return iso(last + timedelta(seconds=settings.ALERT_UNKNOWN_SECONDS)) if last else None
-    last_end = (
-        Alert.objects.filter(region_id__in=chain, ended_at__isnull=False, source__enabled=True)
-        .order_by("-ended_at")
-        .values_list("ended_at", flat=True)
-        .first()
-    )
+    try:
+        last_end = (
+            Alert.objects.filter(region_id__in=chain, ended_at__isnull=False, source__enabled=True)
+            .order_by("-ended_at")
+            .values_list("ended_at", flat=True)
+            .first()
+        )
+    except DatabaseError:
+        return None  # the history is in the database, which is away: "clear" without "since when"
     return iso(last_end)
 
 
