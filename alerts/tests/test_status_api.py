@@ -206,7 +206,7 @@ def test_outside_ukraine_is_an_empty_answer(client: Client, source: FeedSource) 
     response = client.get("/api/v1/locate?lat=48.8566&lon=2.3522")
 
     assert response.status_code == 200
-    assert response.json() == {"regions": [], "status": None}
+    assert response.json() == {"regions": [], "candidates": [], "radius_m": 200.0, "status": None}
 
 
 # --- /api/v1/regions and /api/v1/alerts ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from alerts.selectors.status.read import (
     STATE_UNKNOWN,
     StatusRead,
     region_state,
+    status_for_candidates,
     status_for_region,
     status_read,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "snapshot_from_document",
     "snapshot_key",
     "status_document_build",
+    "status_for_candidates",
     "status_for_region",
     "status_freshness",
     "status_read",
