@@ -148,4 +148,6 @@ def js_strings() -> dict[str, str]:
         "locating": str(_("Finding your location…")),
         "locate_failed": str(_("Your location is not available. Showing the region chosen below.")),
         "outside": str(_("This place is outside Ukraine's alert regions. Showing Kyiv.")),
+        # {names}: the regions near the position, e.g. "Бучанська … громада і Ірпінська … громада".
+        "near_border": str(_("Near the border of {names}: the most severe status among them is shown.")),
     }

@@ -387,7 +387,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The kinds of place appear in the nearest results and the shelter detail: one named enum.
-    "ENUM_NAME_OVERRIDES": {"ShelterKindEnum": "shelters.models.ShelterKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ShelterKindEnum": "shelters.models.ShelterKind",
+        "RegionKindEnum": "alerts.choices.RegionKind",
+    },
 }
 
 # --- Maps -----------------------------------------------------------------------------------------------

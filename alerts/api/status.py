@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alerts.api.regions import RegionOut
 from alerts.selectors.locate import regions_locate
 from alerts.selectors.regions import region_chain, region_get
 from alerts.selectors.status import (
@@ -184,15 +185,10 @@ class LocateQuery(serializers.Serializer[Any]):
     )
 
 
-class LocateCandidate(serializers.Serializer[Any]):
+class LocateCandidate(RegionOut):
     """Documentation only: one region the person may be in."""
 
-    uid = serializers.IntegerField()
-    name_uk = serializers.CharField()
-    name_en = serializers.CharField()
-    kind = serializers.CharField()
-    parent = serializers.IntegerField(allow_null=True)
-    chain = serializers.ListField(child=serializers.DictField(), help_text="itself first, then its ancestors")
+    chain = RegionOut(many=True, help_text="itself first, then its ancestors")
     distance_m = serializers.FloatField(help_text="0 when the region's polygon contains the point")
     state = serializers.ChoiceField(choices=["alert", "partial", "clear", "unknown"])
     last_known_state = serializers.ChoiceField(choices=["alert", "partial", "clear"])

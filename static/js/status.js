@@ -24,6 +24,8 @@
     doc: JSON.parse(docNode.textContent),
     etag: config.etag,
     chain: config.region,
+    // Every region the person may be in (their chains, the likeliest first): from "use my location".
+    candidates: [config.region],
     ageAtResponse: config.ageAtRender, // seconds, or null when no feed ever answered
     receivedAt: performance.now(),
     serverState: null,
@@ -40,6 +42,7 @@
   var el = {
     live: document.getElementById("status-live"),
     region: document.getElementById("status-region"),
+    near: document.getElementById("status-near"),
     headline: document.getElementById("status-headline"),
     detail: document.getElementById("status-detail"),
     delayed: document.getElementById("status-delayed"),
@@ -120,9 +123,32 @@
     return { state: fresh === "unknown" ? "unknown" : known, alerts: relevant, lastKnown: known };
   }
 
+  var SEVERITY = { clear: 0, partial: 1, alert: 2 };
+
+  /* The same rule as the server's candidates_state: of the regions a person may be in (uid chains,
+     the likeliest first) the most severe is shown, the likeliest on a tie; with unknown data, the
+     most severe last known. Returns the index shown and each one's state. */
+  function candidatesStateOf(chains, alerts, fresh) {
+    var results = chains.map(function (uids) { return regionStateOf(uids, alerts, fresh); });
+    var shown = 0;
+    results.forEach(function (result, i) {
+      if (SEVERITY[result.lastKnown] > SEVERITY[results[shown].lastKnown]) shown = i;
+    });
+    return { shown: shown, states: results };
+  }
+
+  function uidsOf(chain) { return chain.map(function (r) { return r.uid; }); }
+
   function regionState(fresh) {
-    var uids = state.chain.map(function (r) { return r.uid; });
-    return regionStateOf(uids, state.doc.alerts || [], fresh);
+    var result = candidatesStateOf(state.candidates.map(uidsOf), state.doc.alerts || [], fresh);
+    return result.states[result.shown];
+  }
+
+  var listFormat = window.Intl && Intl.ListFormat ? new Intl.ListFormat(lang, { type: "conjunction" }) : null;
+  function nearText() {
+    if (state.candidates.length < 2) return "";
+    var names = state.candidates.map(function (chain) { return nameOf(chain[0]); });
+    return t("near_border", { names: listFormat ? listFormat.format(names) : names.join(", ") });
   }
 
   function threatLabel(alerts) {
@@ -169,6 +195,11 @@
       });
     }
     setText(el.region, nameOf(state.chain[0]));
+    if (el.near) {
+      var near = nearText();
+      setText(el.near, near);
+      el.near.hidden = !near;
+    }
     setText(el.headline, headline);
     setText(el.detail, detail);
     el.delayed.hidden = !(fresh === "delayed" && current !== "unknown");
@@ -246,14 +277,22 @@
   /* "Use my location": ask the server which regions contain the point; keep only the region. */
   var locateButton = document.getElementById("locate-button");
   var locateMessage = document.getElementById("locate-message");
-  function showRegion(chain) {
+  function showRegion(chain, candidates) {
     state.chain = chain;
+    state.candidates = candidates && candidates.length ? candidates : [chain];
     var url = new URL(window.location.href);
     url.searchParams.set("region", chain[0].uid);
     history.replaceState(null, "", url.toString());
     var select = document.getElementById("region-select");
-    if (select) select.value = String(chain[0].uid);
-    try { localStorage.setItem("kyivguide.region", JSON.stringify(chain)); } catch (e) { /* private mode */ }
+    if (select) {
+      // Hromadas are not in the list: the nearest region of the chain that is.
+      var listed = chain.filter(function (r) { return select.querySelector('option[value="' + r.uid + '"]'); })[0];
+      if (listed) select.value = String(listed.uid);
+    }
+    try {
+      localStorage.setItem("kyivguide.region", JSON.stringify(chain));
+      localStorage.setItem("kyivguide.candidates", JSON.stringify(state.candidates));
+    } catch (e) { /* private mode */ }
     render();
   }
   function message(text) {
@@ -264,14 +303,18 @@
     message(t("locating"));
     navigator.geolocation.getCurrentPosition(function (position) {
       var lat = position.coords.latitude, lon = position.coords.longitude;
+      // The server takes up to 50 km; every region within the accuracy (plus the data's edge
+      // tolerance) is one the person may be in.
+      var accuracy = Math.min(50000, Math.max(0, Math.round(position.coords.accuracy || 0)));
       // The nearest-shelters block listens for the same position: one question, both answers.
       document.dispatchEvent(new CustomEvent("kyivguide:position", { detail: { lat: lat, lon: lon } }));
-      fetch(config.locateUrl + "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5), { credentials: "omit" })
+      var query = "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5) + "&accuracy=" + accuracy;
+      fetch(config.locateUrl + query, { credentials: "omit" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
           if (!data.regions || !data.regions.length) { message(t("outside")); return; }
           message("");
-          showRegion(data.regions);
+          showRegion(data.regions, (data.candidates || []).map(function (c) { return c.chain; }));
         })
         .catch(function () { message(t("locate_failed")); });
     }, function () { message(t("locate_failed")); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -294,9 +337,17 @@
       if (saved && saved.length && saved[0].uid !== state.chain[0].uid) state.chain = saved;
     } catch (e) { /* ignore */ }
   }
+  // The regions near a located position, kept while the region shown is the one located.
+  try {
+    var near = JSON.parse(localStorage.getItem("kyivguide.candidates") || "null");
+    if (near && near.length && near[0][0].uid === state.chain[0].uid) state.candidates = near;
+    else state.candidates = [state.chain];
+  } catch (e) { state.candidates = [state.chain]; }
 
   // The rules, for the tests that hold them to the server's (alerts/tests/cases/).
-  window.KyivStatus = { freshness: freshnessOf, regionState: regionStateOf, threatLabel: threatLabel };
+  window.KyivStatus = {
+    freshness: freshnessOf, regionState: regionStateOf, candidatesState: candidatesStateOf, threatLabel: threatLabel,
+  };
 
   render();
   setInterval(render, 1000);

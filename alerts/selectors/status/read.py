@@ -137,21 +137,30 @@ def status_for_region(*, read: StatusRead, chain: Sequence[Mapping[str, Any]]) -
 _SEVERITY = {STATE_CLEAR: 0, STATE_PARTIAL: 1, STATE_ALERT: 2}
 
 
+def candidates_state(
+    *, chains: Sequence[Sequence[int]], alerts: Sequence[dict[str, Any]], freshness: Freshness
+) -> tuple[int, list[dict[str, str]]]:
+    """Which of the regions a person may be in (their uid chains, the likeliest first) is shown.
+
+    The most severe one, the likeliest on a tie, so that nobody is told "clear" while a region they
+    may be in is under alert; with unknown freshness every state is unknown and the most severe
+    *last known* one is chosen. Returns its index and each candidate's `{"state", "last_known_state"}`.
+    """
+    states = []
+    for chain in chains:
+        state, _alerts, last_known = region_state(chain=chain, alerts=alerts, freshness=freshness)
+        states.append({"state": state, "last_known_state": last_known})
+    shown = max(range(len(chains)), key=lambda i: (_SEVERITY[states[i]["last_known_state"]], -i))
+    return shown, states
+
+
 def status_for_candidates(
     *, read: StatusRead, chains: Sequence[Sequence[Mapping[str, Any]]]
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The status shown to a person who may be in any of these regions (chains, the likeliest first).
-
-    It is the status of the most severe of them (the likeliest on a tie), so that nobody is told
-    "clear" while a region they may be in is under alert; with unknown freshness every state is
-    unknown and the most severe *last known* one is chosen. Also each candidate's own
-    `{"state", "last_known_state"}`, in the order given.
-    """
-    document = read.snapshot.document()
-    states = []
-    for chain in chains:
-        uids = [entry["uid"] for entry in chain]
-        state, _alerts, last_known = region_state(chain=uids, alerts=document["alerts"], freshness=read.freshness)
-        states.append({"state": state, "last_known_state": last_known})
-    worst = max(range(len(chains)), key=lambda i: (_SEVERITY[states[i]["last_known_state"]], -i))
-    return status_for_region(read=read, chain=chains[worst]), states
+    """The status shown to a person who may be in any of these regions (see `candidates_state`), and theirs."""
+    shown, states = candidates_state(
+        chains=[[entry["uid"] for entry in chain] for chain in chains],
+        alerts=read.snapshot.document()["alerts"],
+        freshness=read.freshness,
+    )
+    return status_for_region(read=read, chain=chains[shown]), states
