@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ShelterKindEnum": "shelters.models.ShelterKind",
         "RegionKindEnum": "alerts.choices.RegionKind",
+        "AlertKindEnum": "alerts.choices.AlertKind",
     },
 }
 

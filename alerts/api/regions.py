@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind
+from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind, ThreatType
 from alerts.selectors.alerts import alerts_list
 from alerts.selectors.regions import (
     brief,
@@ -149,6 +149,11 @@ class AlertOut(serializers.Serializer[Any]):
     level = serializers.ChoiceField(
         choices=AlertLevel.choices, allow_blank=True, allow_null=True, required=False, label=capfirst(_("level"))
     )
+    threats = serializers.ListField(
+        child=serializers.ChoiceField(choices=ThreatType.choices),
+        help_text="what is coming, most urgent first; `unspecified` for a type this API does not know; "
+        "empty when the upstream said nothing",
+    )
     started_at = serializers.DateTimeField(default_timezone=UTC)
     ended_at = serializers.DateTimeField(default_timezone=UTC, allow_null=True)
     duration_s = serializers.SerializerMethodField()
@@ -164,6 +169,27 @@ class AlertOut(serializers.Serializer[Any]):
 
     def get_duration_s(self, alert: Any) -> int | None:
         return None if alert.ended_at is None else int((alert.ended_at - alert.started_at).total_seconds())
+
+
+class StatusAlertOut(serializers.Serializer[Any]):
+    """Documentation only: one active alert as the status snapshot holds it (sources merged)."""
+
+    region = serializers.IntegerField(help_text="the region's uid")
+    name_uk = serializers.CharField()
+    name_en = serializers.CharField()
+    region_kind = serializers.ChoiceField(choices=RegionKind.choices)
+    kind = serializers.ChoiceField(choices=AlertKind.choices)
+    level = serializers.ChoiceField(
+        choices=AlertLevel.choices, allow_null=True, help_text="red: missile threat, yellow: drone threat"
+    )
+    threats = serializers.ListField(
+        child=serializers.ChoiceField(choices=ThreatType.choices),
+        help_text="every type any source reports, most urgent first; `unspecified` for an unknown one",
+    )
+    started_at = serializers.DateTimeField()
+    sources = serializers.ListField(child=serializers.CharField())
+    replay = serializers.BooleanField()
+    chain = serializers.ListField(child=serializers.IntegerField(), help_text="the region's uid, then its ancestors'")
 
 
 class AlertListView(generics.ListAPIView["Alert"]):

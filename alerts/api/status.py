@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.api.regions import RegionOut
+from alerts.api.regions import RegionOut, StatusAlertOut
 from alerts.selectors.locate import regions_locate
 from alerts.selectors.regions import region_chain, region_get
 from alerts.selectors.status import (
@@ -95,7 +95,7 @@ class StatusSchema(APIView):
             200: inline_serializer(
                 "Status",
                 fields={
-                    "alerts": serializers.ListField(child=serializers.DictField(), help_text="active alerts"),
+                    "alerts": StatusAlertOut(many=True, help_text="active alerts"),
                     "advisories": serializers.ListField(child=serializers.DictField(), help_text="in force now"),
                     "replay": serializers.DictField(allow_null=True, help_text="set during a drill"),
                     "version": serializers.CharField(help_text="changes whenever the data does"),
@@ -141,7 +141,7 @@ class RegionStatusSerializer(serializers.Serializer[Any]):
     last_known_state = serializers.ChoiceField(
         choices=["alert", "partial", "clear"], help_text="what the data said, even when it is too old to trust"
     )
-    alerts = serializers.ListField(child=serializers.DictField())
+    alerts = StatusAlertOut(many=True, help_text="the alerts that make the state")
     freshness = serializers.DictField(help_text="state: fresh, delayed or unknown; age_s; reason")
     since = serializers.DateTimeField(allow_null=True)
     replay = serializers.DictField(allow_null=True, help_text="set during a drill (replayed history)")

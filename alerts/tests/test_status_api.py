@@ -244,7 +244,7 @@ def test_alerts_history_filters(client: Client, source: FeedSource) -> None:
         {
             "id": kyiv_history["results"][0]["id"],
             "region": {"uid": 31, "name_uk": "м. Київ", "name_en": "Kyiv"},
-            "kind": "air_raid", "level": None, "started_at": "2026-11-20T03:00:00Z",
+            "kind": "air_raid", "level": None, "threats": [], "started_at": "2026-11-20T03:00:00Z",
             "ended_at": "2026-11-20T03:30:00Z", "duration_s": 1800, "source": "alerts_in_ua", "replay": False,
         }
     ]  # fmt: skip
