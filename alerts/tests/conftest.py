@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from alerts.models import FeedSource
 from alerts.tasks import poll_feed
-from alerts.tests.factories import kyiv_regions
+from alerts.tests.factories import FeedSourceFactory, kyiv_regions
 from kyivguide.testing import FakeUpstream, ManagedProcess, child_env, start_worker
 
 INGEST_QUEUE = f"kyivguide-test-{os.getpid()}-ingest"
@@ -31,6 +32,13 @@ KYIV_ALERT = {
 
 def active_body(*alerts: dict[str, Any]) -> bytes:
     return json.dumps({"alerts": list(alerts), "meta": {"last_updated_at": "2026/11/20 03:20:01 +0000"}}).encode()
+
+
+@pytest.fixture
+def kyiv_feed(db: None) -> FeedSource:
+    """Kyiv's regions and one enabled alerts.in.ua source (apply snapshots with factories.poll_and_publish)."""
+    kyiv_regions()
+    return FeedSourceFactory.create(name="alerts_in_ua")
 
 
 def poll(name: str) -> str:

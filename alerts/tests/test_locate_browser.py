@@ -46,6 +46,11 @@ def test_near_a_hromada_border_the_neighbours_alert_is_shown_and_both_are_named(
         f"Near the border of {BUCHA} and {IRPIN}: the most severe status among them is shown."
     )
     assert "region=702" in page.url
+    # The alert in Irpin is red (no types given): its threat in words with an icon, and the advice for it.
+    assert page.locator("#status-threats li").all_inner_texts() == ["missiles"]
+    assert page.locator("#status-threats li.threat-missiles .threat-icon").count() == 1
+    assert page.locator('[data-when="alert"] [data-threat="fast"]').is_visible()
+    assert page.locator('[data-when="alert"] [data-threat="drones"]').is_hidden()
 
 
 def test_well_inside_a_hromada_only_it_is_named_and_its_state_shown(

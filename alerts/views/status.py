@@ -15,6 +15,10 @@ from django.utils.translation import get_language
 
 from alerts.models import Region
 from alerts.presentation import (
+    FAST_THREATS,
+    THREAT_LABELS,
+    THREAT_ORDER,
+    alert_threats,
     duration,
     js_strings,
     local_date,
@@ -95,6 +99,8 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
             "locateUrl": reverse("api-locate"),
             "language": get_language(),
             "strings": js_strings(),
+            "threatOrder": THREAT_ORDER,
+            "fastThreats": sorted(FAST_THREATS),
         },
     }
 
@@ -115,6 +121,7 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
                 **alert,
                 "name": region_name(alert),
                 "threat": threat_label([alert]) if alert["kind"] != "air_raid" or alert["level"] else "",
+                "threats": [{"type": t, "label": THREAT_LABELS[t]} for t in alert_threats([alert])],
                 "since": local_time(started),
                 "duration": duration((now - started).total_seconds()) if started else "",
             }

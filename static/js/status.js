@@ -43,6 +43,7 @@
     live: document.getElementById("status-live"),
     region: document.getElementById("status-region"),
     near: document.getElementById("status-near"),
+    threats: document.getElementById("status-threats"),
     headline: document.getElementById("status-headline"),
     detail: document.getElementById("status-detail"),
     delayed: document.getElementById("status-delayed"),
@@ -161,6 +162,47 @@
     return level ? label + ": " + t("level." + level) : label;
   }
 
+  /* The same rules as alerts.presentation.alert_threats and threat_advice: the alerts' threat types,
+     most urgent first (an alert without types gives its level's), and which advice applies. */
+  var LEVEL_THREAT = { red: "missiles", yellow: "drones" };
+  function threatTypesOf(alerts) {
+    var found = [];
+    alerts.forEach(function (a) {
+      var types = (a.threats && a.threats.length) ? a.threats : (LEVEL_THREAT[a.level] ? [LEVEL_THREAT[a.level]] : []);
+      types.forEach(function (type) {
+        var known = config.threatOrder.indexOf(type) !== -1 ? type : "unspecified";
+        if (found.indexOf(known) === -1) found.push(known);
+      });
+    });
+    return found.sort(function (a, b) { return config.threatOrder.indexOf(a) - config.threatOrder.indexOf(b); });
+  }
+  function adviceOf(types) {
+    var advice = [];
+    if (types.some(function (type) { return config.fastThreats.indexOf(type) !== -1; })) advice.push("fast");
+    if (types.indexOf("drones") !== -1) advice.push("drones");
+    return advice;
+  }
+
+  function renderThreats(types) {
+    var list = el.threats;
+    if (!list) return;
+    var key = types.join(" ");
+    if (list.getAttribute("data-types") === key) return;
+    list.setAttribute("data-types", key);
+    while (list.firstChild) list.removeChild(list.firstChild);
+    types.forEach(function (type) {
+      var item = document.createElement("li");
+      item.className = "threat threat-" + type;
+      var icon = document.createElement("span");
+      icon.className = "threat-icon";
+      icon.setAttribute("aria-hidden", "true");
+      item.appendChild(icon);
+      item.appendChild(document.createTextNode(t("threat." + type)));
+      list.appendChild(item);
+    });
+    list.hidden = !types.length;
+  }
+
   function setText(node, text) {
     if (node && node.textContent !== text) node.textContent = text;
   }
@@ -194,6 +236,12 @@
         block.hidden = block.getAttribute("data-when").split(" ").indexOf(current) === -1;
       });
     }
+    var types = (current === "alert" || current === "partial") ? threatTypesOf(result.alerts) : [];
+    renderThreats(types);
+    var advice = adviceOf(types);
+    document.querySelectorAll("[data-threat]").forEach(function (block) {
+      block.hidden = !block.getAttribute("data-threat").split(" ").some(function (a) { return advice.indexOf(a) !== -1; });
+    });
     setText(el.region, nameOf(state.chain[0]));
     if (el.near) {
       var near = nearText();
@@ -347,6 +395,7 @@
   // The rules, for the tests that hold them to the server's (alerts/tests/cases/).
   window.KyivStatus = {
     freshness: freshnessOf, regionState: regionStateOf, candidatesState: candidatesStateOf, threatLabel: threatLabel,
+    threatTypes: threatTypesOf, threatAdvice: adviceOf,
   };
 
   render();
