@@ -6,12 +6,13 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 
 from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind, ThreatType
 from alerts.selectors.alerts import alerts_list
+from alerts.selectors.map import regions_map_layer
 from alerts.selectors.regions import (
     brief,
     region_boundary,
@@ -74,6 +76,37 @@ class RegionListView(APIView):
         ]  # fmt: skip
         headers["Last-Modified"] = http_date(stamp.timestamp() if stamp else 0)
         return Response(data, headers=headers)
+
+
+class RegionMapView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="regions_map",
+        summary="The country map's boundary layer (simplified SVG paths of the finest regions)",
+        description=(
+            "`view_box` [x, y, width, height] and `regions`: one entry per hromada (and Kyiv city, Sevastopol, "
+            "Crimea) with its `uid`, `chain` (itself, then its ancestors) and `d`, an SVG path (relative moves, "
+            "1 unit = 0.01° of latitude, longitude scaled by cos 48.5°). Colour it from `GET status` with the "
+            "region-state rule. Changes only with an import: ETag, gzip when accepted."
+        ),
+        responses={200: OpenApiResponse(description="the layer as JSON"), 304: NOT_MODIFIED},
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        layer = regions_map_layer()
+        django_request: HttpRequest = request._request
+        headers = {"ETag": layer.etag, **_REGIONS_HEADERS}
+        response: HttpResponseBase | None = not_modified(django_request, etag=layer.etag, headers=headers)
+        if response is None:
+            wants_gzip = "gzip" in django_request.headers.get("Accept-Encoding", "")
+            response = HttpResponse(
+                layer.gzipped if wants_gzip else layer.plain, content_type="application/json", headers=headers
+            )
+            if wants_gzip:
+                response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
 
 
 class RegionDetailView(APIView):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +14,6 @@ from django.test.utils import override_settings
 from alerts.feeds.base import AlertRecord
 from alerts.models import FeedSource, Region
 from alerts.selectors.locate import regions_locate
-from alerts.services.regions import regions_import_from_dir
 from alerts.tests.factories import FeedSourceFactory
 from alerts.tests.factories import poll_and_publish as apply
 
@@ -29,18 +26,6 @@ RAION_BORDER = (50.7071, 30.0789)
 # Between Bucha (702) and Irpin (706) hromadas: a sliver the source's polygons leave uncovered, 23.8 m
 # from Bucha's polygon and 25.1 m from Irpin's.
 GAP = (50.5427, 30.10776)
-
-
-@pytest.fixture(scope="module")
-def real_regions(django_db_setup: Any, django_db_blocker: Any, seed_data_dir: Path) -> Iterator[None]:
-    """The real regions, imported once for this module (2 s) and removed after it."""
-    with django_db_blocker.unblock():
-        regions_import_from_dir(data_dir=seed_data_dir)
-    yield
-    with django_db_blocker.unblock():
-        for kind in (Region.Kind.HROMADA, Region.Kind.RAION):
-            Region.objects.filter(kind=kind).delete()
-        Region.objects.all().delete()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Region
 from alerts.presentation import (
@@ -44,6 +45,9 @@ from kyivguide.http import STATUS, cache_policy
 POLL_SECONDS = (10, 15)
 
 
+MAP_UNKNOWN = _("Status unknown: the alert sources have not answered recently.")
+MAP_NONE = _("No region of Ukraine is under alert right now.")
+
 # Kyiv is this app's city: its banner is shown even before any region is imported.
 KYIV_BRIEF: RegionBrief = {
     "uid": DEFAULT_REGION_UID,
@@ -73,6 +77,20 @@ def _safe_json(raw: bytes) -> str:
     return raw.decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _poll_config(read: StatusRead) -> dict[str, Any]:
+    """What a page's script needs to keep polling the status and ageing its data (status-rules.js)."""
+    return {
+        "statusUrl": reverse("api-status"),
+        "etag": read.etag,
+        "ageAtRender": read.freshness.age_s,
+        # When the page was made: a copy kept by the service worker must age from then.
+        "renderedAt": int(read.now.timestamp() * 1000),
+        "freshS": settings.ALERT_FRESH_SECONDS,
+        "unknownS": settings.ALERT_UNKNOWN_SECONDS,
+        "pollS": list(POLL_SECONDS),
+    }
+
+
 def status_page_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the home page needs for the banner, server-rendered, and for its script."""
     chain, bad_region = _chosen_chain(request)
@@ -87,14 +105,7 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
         "status_document_json": _safe_json(read.body()),
         "status_config": {
             "region": chain,
-            "etag": read.etag,
-            "ageAtRender": read.freshness.age_s,
-            # When the page was made: a copy kept by the service worker must age from then.
-            "renderedAt": int(read.now.timestamp() * 1000),
-            "freshS": settings.ALERT_FRESH_SECONDS,
-            "unknownS": settings.ALERT_UNKNOWN_SECONDS,
-            "pollS": list(POLL_SECONDS),
-            "statusUrl": reverse("api-status"),
+            **_poll_config(read),
             "regionStatusUrl": reverse("api-region-status", args=[0]).removesuffix("0"),
             "locateUrl": reverse("api-locate"),
             "language": get_language(),
@@ -138,6 +149,14 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": grouped,
         "count": len(alerts),
+        "map_names": sorted({str(region_name(alert)) for alert in alerts}),
+        "status_document_json": _safe_json(read.body()),
+        "alerts_map_config": {
+            "layerUrl": reverse("api-regions-map"),
+            **_poll_config(read),
+            "language": get_language(),
+            "strings": {"unknown": str(MAP_UNKNOWN), "none": str(MAP_NONE)},
+        },
         "freshness": read.freshness,
         "replay_date": local_date(read.replay_now()) if document["replay"] else "",
     }

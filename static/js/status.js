@@ -98,31 +98,16 @@
     return state.ageAtResponse + (performance.now() - state.receivedAt) / 1000;
   }
 
-  /* The server's freshness state at the response, aged on the phone: `age` is the data's age now
-     in seconds (null when no feed ever answered). */
+  var rules = window.KyivRules;
   function freshnessOf(serverState, age) {
-    if (serverState === "unknown" || age === null) return "unknown";
-    if (age > config.unknownS) return "unknown";
-    if (age > config.freshS) return "delayed";
-    return serverState === "delayed" ? "delayed" : "fresh";
+    return rules.freshnessOf(serverState, age, config.freshS, config.unknownS);
   }
 
   function freshness() {
     return freshnessOf(state.serverState, dataAge());
   }
 
-  /* The same rule as the server: alerts on the region or an ancestor cover it; an alert inside
-     it makes it partial; otherwise clear — but never clear when the data is unknown. `uids` is the
-     region's chain, itself first. */
-  function regionStateOf(uids, alerts, fresh) {
-    var region = uids[0];
-    var covering = alerts.filter(function (a) { return uids.indexOf(a.region) !== -1; });
-    var inside = alerts.filter(function (a) { return a.chain.slice(1).indexOf(region) !== -1; });
-    var known = covering.length ? "alert" : (inside.length ? "partial" : "clear");
-    var relevant = covering.length ? covering : inside;
-    // Old data says nothing for sure, an alert no more than an all-clear: the state is unknown.
-    return { state: fresh === "unknown" ? "unknown" : known, alerts: relevant, lastKnown: known };
-  }
+  var regionStateOf = rules.regionStateOf;
 
   var SEVERITY = { clear: 0, partial: 1, alert: 2 };
 
@@ -268,52 +253,18 @@
   }
 
   function nextDelay() {
-    var min = config.pollS[0], max = config.pollS[1];
-    if (state.failures === 0) return min + Math.random() * (max - min);
-    // Back off on errors: 2, 4, 8… seconds up to a minute, with full jitter.
-    var cap = Math.min(60, Math.pow(2, state.failures));
-    return 1 + Math.random() * cap;
-  }
-
-  function headerNumber(response, name) {
-    var value = parseFloat(response.headers.get(name));
-    return isFinite(value) ? value : 0;
+    return rules.pollDelay(config.pollS, state.failures);
   }
 
   function poll() {
     if (document.visibilityState === "hidden") return; // resumes on visibilitychange
     if (state.inFlight) return;
     state.inFlight = true;
-    var headers = { "Accept": "application/json" };
-    if (state.etag) headers["If-None-Match"] = state.etag;
-    fetch(config.statusUrl, { headers: headers, cache: "no-store", credentials: "omit" })
-      .then(function (response) {
-        if (response.status !== 200 && response.status !== 304) throw new Error("HTTP " + response.status);
-        var age = response.headers.get("X-Status-Age");
-        // A shared cache may have held the response for a while: its Age adds to the data's.
-        var cacheAge = headerNumber(response, "Age");
-        state.receivedAt = performance.now();
-        state.ageAtResponse = (age === null || age === "none") ? null : parseFloat(age) + cacheAge;
-        state.serverState = response.headers.get("X-Status-Freshness") || state.serverState;
-        if (response.status === 304) return null;
-        state.etag = response.headers.get("ETag");
-        return response.json();
-      })
-      .then(function (doc) {
-        if (doc) {
-          state.doc = doc;
-          state.serverState = doc.freshness.state;
-        }
-        state.failures = 0;
-      })
-      .catch(function () {
-        state.failures += 1;
-      })
-      .then(function () {
-        state.inFlight = false;
-        render();
-        schedule(nextDelay());
-      });
+    rules.pollStatus(config.statusUrl, state).then(function () {
+      state.inFlight = false;
+      render();
+      schedule(nextDelay());
+    });
   }
 
   document.addEventListener("visibilitychange", function () {
