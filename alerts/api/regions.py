@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import capfirst
@@ -21,6 +23,7 @@ from rest_framework.views import APIView
 
 from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind, ThreatType
 from alerts.selectors.alerts import alerts_list
+from alerts.selectors.history import MAX_BUCKETS, bucket_starts, region_history_buckets
 from alerts.selectors.map import regions_map_layer
 from alerts.selectors.regions import (
     brief,
@@ -37,6 +40,7 @@ from kyivguide.http import REGIONS, STATUS, not_modified
 if TYPE_CHECKING:
     from alerts.models import Alert
 
+KYIV = ZoneInfo("Europe/Kyiv")
 _REGIONS_HEADERS = {**REGIONS.headers, "Access-Control-Allow-Origin": "*"}
 
 
@@ -153,6 +157,90 @@ class RegionDetailView(APIView):
 
 
 # --- Alerts ---------------------------------------------------------------------------------------------------
+
+
+class HistoryQuery(serializers.Serializer[Any]):
+    period = serializers.ChoiceField(
+        choices=["day", "week"], default="day", help_text="Kyiv days, or weeks from Monday"
+    )
+    since = serializers.DateField(
+        required=False, help_text="first day (Kyiv); default: 29 days (11 weeks) before until"
+    )
+    until = serializers.DateField(required=False, help_text="last day (Kyiv); default: today")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        until = attrs.get("until") or timezone.localdate(timezone.now(), KYIV)
+        since = attrs.get("since") or until - timedelta(days=29 if attrs["period"] == "day" else 7 * 11)
+        if since > until:
+            raise serializers.ValidationError({"until": "Must not be before since."})
+        if len(bucket_starts(since=since, until=until, period=attrs["period"])) > MAX_BUCKETS:
+            raise serializers.ValidationError({"since": f"At most {MAX_BUCKETS} days or weeks at once."})
+        return {**attrs, "since": since, "until": until}
+
+
+class HistoryBucketOut(serializers.Serializer[Any]):
+    start = serializers.DateField(help_text="the day, or the Monday of the week (Kyiv)")
+    alerts = serializers.IntegerField(help_text="periods under alert that began in it")
+    hours_under_alert = serializers.FloatField(help_text="how much of it was under alert, in hours")
+
+
+class RegionHistoryView(APIView):
+    @extend_schema(
+        summary="A region's alert history in numbers, per day or week",
+        description=(
+            "The region's own alerts and its ancestors' (enabled sources), merged where they overlap (two "
+            "sources, an oblast's and a raion's alert together): `alerts` counts the merged periods under alert "
+            "that began in each day or week, `hours_under_alert` how much of it they cover (an active alert up "
+            "to now). Days and weeks are Europe/Kyiv's; at most 366 at once."
+        ),
+        parameters=[HistoryQuery],
+        responses={
+            200: inline_serializer(
+                "RegionHistory",
+                fields={
+                    "region": RegionOut(),
+                    "period": serializers.ChoiceField(choices=["day", "week"]),
+                    "since": serializers.DateField(),
+                    "until": serializers.DateField(),
+                    "time_zone": serializers.CharField(),
+                    "buckets": HistoryBucketOut(many=True),
+                    "total_alerts": serializers.IntegerField(),
+                    "total_hours_under_alert": serializers.FloatField(),
+                },
+            ),
+            **error_responses(400, 404),
+        },
+    )
+    def get(self, request: Request, uid: int) -> Response:
+        region = region_get(uid=uid)
+        if region is None:
+            raise NotFound(f"No region with id {uid}.")
+        query = HistoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        chain = region_chain(region=region)
+        buckets = region_history_buckets(
+            chain=[entry["uid"] for entry in chain],
+            since=params["since"],
+            until=params["until"],
+            period=params["period"],
+            now=timezone.now(),
+        )
+        seconds = sum(b.seconds_under_alert for b in buckets)
+        body = {
+            "region": brief(region),
+            "period": params["period"],
+            "since": params["since"].isoformat(),
+            "until": params["until"].isoformat(),
+            "time_zone": "Europe/Kyiv",
+            "buckets": [
+                {"start": b.start.isoformat(), "alerts": b.alerts, "hours_under_alert": b.hours_under_alert}
+                for b in buckets
+            ],
+            "total_alerts": sum(b.alerts for b in buckets),
+            "total_hours_under_alert": round(seconds / 3600, 2),
+        }
+        return Response(body, headers=STATUS.headers)
 
 
 class AlertsQuery(serializers.Serializer[Any]):
