@@ -167,6 +167,22 @@ def status_display(status: Mapping[str, Any], *, now: datetime) -> dict[str, Any
     return display
 
 
+CHART_WIDTH = 300
+CHART_HEIGHT = 100
+
+
+def bar_chart(values: Sequence[float]) -> dict[str, Any]:
+    """Bars of an SVG chart (viewBox 0 0 300 100) for the values, the largest full height; positions only."""
+    top = max(values, default=0) or 1
+    step = CHART_WIDTH / max(len(values), 1)
+    bars = []
+    for index, value in enumerate(values):
+        height = round(value / top * CHART_HEIGHT, 2)
+        x, width, y = round(index * step + step * 0.1, 2), round(step * 0.8, 2), round(CHART_HEIGHT - height, 2)
+        bars.append({"x": x, "width": width, "y": y, "height": height, "value": value})
+    return {"bars": bars, "top": max(values, default=0), "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
 def js_strings() -> dict[str, str]:
     """The words the page's script needs, in the page's language."""
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from alerts.choices import AlertKind, AlertLevel, FeedKind, RegionKind, ThreatType
 from alerts.selectors.alerts import alerts_list
-from alerts.selectors.history import MAX_BUCKETS, bucket_starts, region_history_buckets
+from alerts.selectors.history import MAX_BUCKETS, bucket_starts, default_window, region_history_buckets
 from alerts.selectors.map import regions_map_layer
 from alerts.selectors.regions import (
     brief,
@@ -170,7 +170,7 @@ class HistoryQuery(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until = attrs.get("until") or timezone.localdate(timezone.now(), KYIV)
-        since = attrs.get("since") or until - timedelta(days=29 if attrs["period"] == "day" else 7 * 11)
+        since = attrs.get("since") or default_window(period=attrs["period"], until=until)[0]
         if since > until:
             raise serializers.ValidationError({"until": "Must not be before since."})
         if len(bucket_starts(since=since, until=until, period=attrs["period"])) > MAX_BUCKETS:

@@ -68,6 +68,11 @@ def bucket_starts(*, since: date, until: date, period: Period) -> list[date]:
     return [first + step * i for i in range((last - first) // step + 1)] if last >= first else []
 
 
+def default_window(*, period: Period, until: date) -> tuple[date, date]:
+    """The last 30 days, or the last 12 weeks, up to `until`."""
+    return until - timedelta(days=29 if period == "day" else 7 * 11), until
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=KYIV)
 

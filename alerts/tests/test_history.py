@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,3 +113,57 @@ def test_an_unknown_region_is_a_404(client: Client, history: None) -> None:
 
     assert response.status_code == 404
     assert response.json()["message"] == "No region with id 999999."
+
+
+# --- the region's page -----------------------------------------------------------------------------------------
+
+
+def table_rows(html: str) -> list[tuple[str, str, str]]:
+    table = html[html.index('<table class="history-table">') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    return re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>([\d.,]+)</td></tr>", body)
+
+
+def bars(html: str, name: str) -> list[tuple[str, str]]:
+    chart = html[html.index(f'class="chart chart-{name}"') :]
+    chart = chart[: chart.index("</svg>")]
+    return re.findall(
+        r'<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"><title>([^<]+)</title>', chart
+    )
+
+
+def test_the_region_page_charts_the_last_30_days_with_the_numbers_beside(client: Client, history: None) -> None:
+    html = get(client, "/en/alerts/706/").content.decode()
+
+    rows = table_rows(html)
+    assert len(rows) == 30
+    assert rows[-3:] == [
+        ("23 November 2026", "2", "3.50"),
+        ("24 November 2026", "0", "0.50"),
+        ("25 November 2026", "1", "1"),
+    ]
+    hours = bars(html, "hours")
+    assert len(hours) == 30
+    # The highest bar is the full height; the others in proportion.
+    assert hours[-3:] == [
+        ("100.0", "23 November 2026: 3.5"),
+        ("14.29", "24 November 2026: 0.5"),
+        ("28.57", "25 November 2026: 1.0"),
+    ]
+    assert bars(html, "alerts")[-3:] == [
+        ("100.0", "23 November 2026: 2"),
+        ("0.0", "24 November 2026: 0"),
+        ("50.0", "25 November 2026: 1"),
+    ]
+    assert "Hours under alert · highest: 3.5" in html
+
+
+def test_the_region_page_per_week_in_ukrainian(client: Client, history: None) -> None:
+    html = get(client, "/alerts/706/?period=week").content.decode()
+
+    rows = table_rows(html)
+    assert len(rows) == 12
+    assert rows[-1] == ("23 листопада 2026", "3", "5")
+    assert "Останні 12 тижнів" in html
+    assert "Годин під тривогою" in html
+    assert '<a href="?period=day">За днями</a>' in html

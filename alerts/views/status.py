@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from alerts.models import Region
 from alerts.presentation import (
     FAST_THREATS,
+    KYIV,
     THREAT_LABELS,
     THREAT_ORDER,
     alert_threats,
+    bar_chart,
     duration,
     js_strings,
     local_date,
@@ -30,6 +33,7 @@ from alerts.presentation import (
     threat_label,
 )
 from alerts.selectors.alerts import alerts_history
+from alerts.selectors.history import Period, default_window, region_history_buckets
 from alerts.selectors.regions import (
     DEFAULT_REGION_UID,
     RegionBrief,
@@ -163,6 +167,26 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/now.html", context)
 
 
+def _history_context(request: HttpRequest, *, chain: list[RegionBrief], now: datetime) -> dict[str, Any]:
+    """The charts and table of a region's history: the last 30 days, or 12 weeks with ?period=week."""
+    period: Period = "week" if request.GET.get("period") == "week" else "day"
+    since, until = default_window(period=period, until=timezone.localdate(now, KYIV))
+    buckets = region_history_buckets(chain=[c["uid"] for c in chain], since=since, until=until, period=period, now=now)
+    rows = [
+        {"label": local_date(datetime.combine(b.start, time(12), tzinfo=KYIV)), "alerts": b.alerts,
+         "hours": b.hours_under_alert}
+        for b in buckets
+    ]  # fmt: skip
+    charts = {
+        "alerts": bar_chart([b.alerts for b in buckets]),
+        "hours": bar_chart([b.hours_under_alert for b in buckets]),
+    }
+    for name, chart in charts.items():
+        for bar, row in zip(chart["bars"], rows, strict=True):
+            bar["label"] = f"{row['label']}: {row[name]}"
+    return {"period": period, "rows": rows, "charts": charts}
+
+
 @cache_policy(STATUS)
 def region_history(request: HttpRequest, uid: int) -> HttpResponse:
     """The alerts a region lived through (its own and its ancestors'), newest first."""
@@ -187,6 +211,7 @@ def region_history(request: HttpRequest, uid: int) -> HttpResponse:
         for alert in page
     ]
     context = {
+        "history": _history_context(request, chain=chain, now=read.replay_now() or now),
         "region": region,
         "region_name": region_name(chain[0]),
         "chain": [{"uid": c["uid"], "name": region_name(c)} for c in chain[1:]],
