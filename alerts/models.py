@@ -103,6 +103,8 @@ class Alert(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, null=True, blank=True)
+    # What is coming (ThreatType values, most urgent first): empty when the upstream says nothing.
+    threats = models.JSONField(_("threat types"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     source = models.ForeignKey(FeedSource, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("source"))

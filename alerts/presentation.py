@@ -11,7 +11,24 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alerts.choices import THREATS_OF_LEVEL, ThreatType, threat_types
+
 KYIV = ZoneInfo("Europe/Kyiv")
+THREAT_ORDER = list(ThreatType.values)
+THREAT_LABELS = dict(ThreatType.choices)
+# Threats that leave next to no time (missiles, and the aircraft and bombs that carry or are them):
+# the "what to do" block says so. Drones have advice of their own; an unspecified threat has the
+# general rule only.
+FAST_THREATS: frozenset[str] = frozenset(
+    t.value
+    for t in (
+        ThreatType.BALLISTIC_MISSILES,
+        ThreatType.MISSILES,
+        ThreatType.CRUISE_MISSILES,
+        ThreatType.AVIATION,
+        ThreatType.GUIDED_BOMBS,
+    )
+)
 
 STATE_HEADLINES = {
     "alert": _("Air alert"),
@@ -85,6 +102,22 @@ def threat_label(alerts: Sequence[Mapping[str, Any]]) -> str:
     return f"{label}: {LEVEL_LABELS[level]}" if level else label
 
 
+def alert_threats(alerts: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The threat types of some alerts, most urgent first; an alert without types gives its level's."""
+    found: list[object] = []
+    for alert in alerts:
+        level = alert.get("level")
+        found += alert.get("threats") or ([THREATS_OF_LEVEL[level]] if level in THREATS_OF_LEVEL else [])
+    return list(threat_types(found))
+
+
+def threat_advice(types: Sequence[str]) -> list[str]:
+    """Which threat-specific advice applies: `fast` (missiles, bombs), `drones`, both or neither."""
+    return [
+        name for name, applies in (("fast", bool(FAST_THREATS & set(types))), ("drones", "drones" in types)) if applies
+    ]
+
+
 def status_display(status: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     """What the banner says for one region's status (see alerts.selectors.status.status_for_region).
 
@@ -107,7 +140,13 @@ def status_display(status: Mapping[str, Any], *, now: datetime) -> dict[str, Any
         "reason": "",
         "replay": bool(status.get("replay")),
         "replay_date": "",
+        "threats": [],
+        "advice": [],
     }
+    if state in ("alert", "partial"):
+        types = alert_threats(alerts)
+        display["threats"] = [{"type": t, "label": str(THREAT_LABELS[t])} for t in types]
+        display["advice"] = threat_advice(types)
     if state == "alert":
         display["headline"] = threat_label(alerts)
         started = parse_iso(status["since"])
@@ -128,12 +167,29 @@ def status_display(status: Mapping[str, Any], *, now: datetime) -> dict[str, Any
     return display
 
 
+CHART_WIDTH = 300
+CHART_HEIGHT = 100
+
+
+def bar_chart(values: Sequence[float]) -> dict[str, Any]:
+    """Bars of an SVG chart (viewBox 0 0 300 100) for the values, the largest full height; positions only."""
+    top = max(values, default=0) or 1
+    step = CHART_WIDTH / max(len(values), 1)
+    bars = []
+    for index, value in enumerate(values):
+        height = round(value / top * CHART_HEIGHT, 2)
+        x, width, y = round(index * step + step * 0.1, 2), round(step * 0.8, 2), round(CHART_HEIGHT - height, 2)
+        bars.append({"x": x, "width": width, "y": y, "height": height, "value": value})
+    return {"bars": bars, "top": max(values, default=0), "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
 def js_strings() -> dict[str, str]:
     """The words the page's script needs, in the page's language."""
     return {
         **{f"state.{key}": str(value) for key, value in STATE_HEADLINES.items()},
         **{f"kind.{key}": str(value) for key, value in KIND_LABELS.items()},
         **{f"level.{key}": str(value) for key, value in LEVEL_LABELS.items()},
+        **{f"threat.{key}": str(value) for key, value in THREAT_LABELS.items()},
         "reason.stale": str(UNKNOWN_REASONS["the alert feeds have not answered recently"]),
         "reason.none": str(UNKNOWN_REASONS["no alert feed is enabled"]),
         "reason.waiting": str(UNKNOWN_REASONS["no alert feed has answered yet"]),
@@ -148,4 +204,6 @@ def js_strings() -> dict[str, str]:
         "locating": str(_("Finding your location…")),
         "locate_failed": str(_("Your location is not available. Showing the region chosen below.")),
         "outside": str(_("This place is outside Ukraine's alert regions. Showing Kyiv.")),
+        # {names}: the regions near the position, e.g. "Бучанська … громада і Ірпінська … громада".
+        "near_border": str(_("Near the border of {names}: the most severe status among them is shown.")),
     }

@@ -228,6 +228,11 @@ ALERT_UNKNOWN_SECONDS = env_int("ALERT_UNKNOWN_SECONDS", 120, minimum=1)
 STATUS_CACHE_SECONDS = env_float("STATUS_CACHE_SECONDS", 1.0, minimum=0.0)
 STATUS_RESPONSE_CACHE = env_bool("STATUS_RESPONSE_CACHE", True)
 REGION_PICKER_CACHE = env_bool("REGION_PICKER_CACHE", True)
+# "Where am I": the raion and hromada polygons are coarse (small gaps and overlaps between
+# neighbours; see ../shared/data/README.md). A person is taken to be possibly in every region within
+# their position's accuracy plus this many metres, and a point in a gap falls back to the nearest
+# polygon that close.
+LOCATE_EDGE_TOLERANCE_M = env_int("LOCATE_EDGE_TOLERANCE_M", 200, minimum=0, maximum=5000)
 if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
     raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval
@@ -387,7 +392,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The kinds of place appear in the nearest results and the shelter detail: one named enum.
-    "ENUM_NAME_OVERRIDES": {"ShelterKindEnum": "shelters.models.ShelterKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ShelterKindEnum": "shelters.models.ShelterKind",
+        "RegionKindEnum": "alerts.choices.RegionKind",
+        "AlertKindEnum": "alerts.choices.AlertKind",
+    },
 }
 
 # --- Maps -----------------------------------------------------------------------------------------------

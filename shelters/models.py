@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.manager import MultilingualManager
@@ -109,6 +110,16 @@ class Shelter(models.Model):
     # Staff took the shelter off the map (admin action or form): a re-import keeps it off, unlike a
     # shelter that the import itself deactivated because its source stopped listing it.
     deactivated_by_staff = models.BooleanField(_("deactivated by staff"), default=False, editable=False)
+    # Fields that came from another file than `source`'s: {"opening_hours": {"source": "kmda_2024", "row": …}}
+    # (services/hours_join.py). Every other import-owned field is from `source`.
+    # A database default too: the importer adds new shelters with COPY, without this column.
+    field_sources = models.JSONField(
+        _("fields from other sources"),
+        default=dict,
+        db_default=Value({}, models.JSONField()),
+        blank=True,
+        editable=False,
+    )
     # Fingerprint of what the last import wrote: an unchanged source row is left alone.
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

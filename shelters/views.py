@@ -14,6 +14,7 @@ from shelters.hours import is_open_at
 from shelters.importing.phones import phone_numbers
 from shelters.models import ShelterKind
 from shelters.selectors.catalogue import shelter_get
+from shelters.services.hours_join import HOURS_SOURCE
 
 # Ukraine's rescue service and police: the shelter page names the two a person at a locked or
 # flooded shelter needs (the footer lists all emergency numbers).
@@ -41,6 +42,9 @@ def shelter_detail(request: HttpRequest, shelter_id: int) -> HttpResponse:
         "phones": phone_numbers(shelter.keys_phone),
         "emergency": SHELTER_EMERGENCY_NUMBERS,
         "open_now": open_now,
+        # The 2022 list has no hours: those shown came from the 2024 list (services/hours_join.py).
+        "hours_from_2024": shelter.opening_hours != "unknown"
+        and (shelter.field_sources.get("opening_hours") or {}).get("source") == HOURS_SOURCE,
     }
     # A shelter gone from the city's list keeps its page (people saved the link) and says so.
     return render(request, "shelters/detail.html", context, status=200 if shelter.is_active else 410)

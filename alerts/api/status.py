@@ -23,9 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors.regions import region_chain_by_uid, regions_locate
+from alerts.api.regions import RegionOut, StatusAlertOut
+from alerts.selectors.locate import regions_locate
+from alerts.selectors.regions import region_chain_by_uid
 from alerts.selectors.status import (
     StatusRead,
+    status_for_candidates,
     status_for_region,
     status_freshness,
     status_read,
@@ -92,7 +95,7 @@ class StatusSchema(APIView):
             200: inline_serializer(
                 "Status",
                 fields={
-                    "alerts": serializers.ListField(child=serializers.DictField(), help_text="active alerts"),
+                    "alerts": StatusAlertOut(many=True, help_text="active alerts"),
                     "advisories": serializers.ListField(child=serializers.DictField(), help_text="in force now"),
                     "replay": serializers.DictField(allow_null=True, help_text="set during a drill"),
                     "version": serializers.CharField(help_text="changes whenever the data does"),
@@ -138,7 +141,7 @@ class RegionStatusSerializer(serializers.Serializer[Any]):
     last_known_state = serializers.ChoiceField(
         choices=["alert", "partial", "clear"], help_text="what the data said, even when it is too old to trust"
     )
-    alerts = serializers.ListField(child=serializers.DictField())
+    alerts = StatusAlertOut(many=True, help_text="the alerts that make the state")
     freshness = serializers.DictField(help_text="state: fresh, delayed or unknown; age_s; reason")
     since = serializers.DateTimeField(allow_null=True)
     replay = serializers.DictField(allow_null=True, help_text="set during a drill (replayed history)")
@@ -166,26 +169,62 @@ class RegionStatusView(APIView):
         return region_status_response(request, read, status_for_region(read=read, chain=chain))
 
 
+# The largest accuracy radius taken, in metres (a position known only to 50 km says little about
+# the region; the page clamps the browser's value to this).
+LOCATE_MAX_ACCURACY_M = 50_000
+
+
 class LocateQuery(serializers.Serializer[Any]):
     lat = serializers.FloatField(min_value=-90, max_value=90, help_text="latitude, WGS84 degrees")
     # DRF's FloatField already refuses NaN and infinities ("A valid number is required.").
     lon = serializers.FloatField(min_value=-180, max_value=180, help_text="longitude, WGS84 degrees")
+    accuracy = serializers.FloatField(
+        min_value=0,
+        max_value=LOCATE_MAX_ACCURACY_M,
+        required=False,
+        help_text="the position's accuracy radius in metres (the browser's `coords.accuracy`)",
+    )
+
+
+class LocateCandidate(RegionOut):
+    """Documentation only: one region the person may be in."""
+
+    chain = RegionOut(many=True, help_text="itself first, then its ancestors")
+    distance_m = serializers.FloatField(help_text="0 when the region's polygon contains the point")
+    state = serializers.ChoiceField(choices=["alert", "partial", "clear", "unknown"])
+    last_known_state = serializers.ChoiceField(choices=["alert", "partial", "clear"])
 
 
 class LocateView(APIView):
     @extend_schema(
-        summary="Where am I: the alert regions containing a point, and its status",
+        summary="Where am I: the alert regions a point may be in, and the status to show",
+        description=(
+            "The boundaries are coarse and a position uncertain: every region within `accuracy` + "
+            "LOCATE_EDGE_TOLERANCE_M metres of the point is a candidate (hromadas, and Kyiv city), and a point "
+            "in a gap between polygons falls back to the nearest one that close. `regions` is the chain of the "
+            "likeliest region (hromada → raion → oblast, or Kyiv city); `status` is the most severe status among "
+            "the candidates (its `region` says whose), so it is never clear while any candidate is under alert."
+        ),
         parameters=[
             OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
             OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter(
+                "accuracy", OpenApiTypes.DOUBLE, required=False, description="metres, 0 to 50,000 (default 0)"
+            ),
         ],
         responses={
             200: inline_serializer(
                 "Locate",
                 fields={
-                    "regions": serializers.ListField(child=serializers.DictField(), help_text="most specific first"),
+                    "regions": serializers.ListField(
+                        child=serializers.DictField(), help_text="the likeliest region's chain, most specific first"
+                    ),
+                    "candidates": LocateCandidate(
+                        many=True, help_text="every region the point may be in, likeliest first"
+                    ),
+                    "radius_m": serializers.FloatField(help_text="accuracy + the edge tolerance"),
                     "status": RegionStatusSerializer(
-                        allow_null=True, help_text="null when no region contains the point (outside Ukraine)"
+                        allow_null=True, help_text="null when no region is near the point (outside Ukraine)"
                     ),
                 },
             ),
@@ -195,9 +234,19 @@ class LocateView(APIView):
     def get(self, request: Request) -> Response:
         query = LocateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        chain = regions_locate(lat=query.validated_data["lat"], lon=query.validated_data["lon"])
-        if not chain:
-            return Response({"regions": [], "status": None}, headers=STATUS.headers)
+        data = query.validated_data
+        location = regions_locate(lat=data["lat"], lon=data["lon"], accuracy_m=data.get("accuracy"))
+        if not location.candidates:
+            return Response(
+                {"regions": [], "candidates": [], "radius_m": location.radius_m, "status": None}, headers=STATUS.headers
+            )
         read = status_read()
-        status = status_for_region(read=read, chain=chain)
-        return Response({"regions": chain, "status": status}, headers=status_headers(read, None))
+        status, states = status_for_candidates(read=read, chains=[c.chain for c in location.candidates])
+        candidates = [
+            {**c.chain[0], "chain": c.chain, "distance_m": c.distance_m, **state}
+            for c, state in zip(location.candidates, states, strict=True)
+        ]
+        return Response(
+            {"regions": location.chain, "candidates": candidates, "radius_m": location.radius_m, "status": status},
+            headers=status_headers(read, None),
+        )

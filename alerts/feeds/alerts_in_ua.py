@@ -3,7 +3,8 @@
 Payload: `{"alerts": [...], "meta": {"last_updated_at": ...}, "disclaimer": ...}`; each alert has an
 `id`, `location_uid` (a string or a number), `location_type` (oblast, raion, city, hromada…),
 `alert_type`, `started_at`, `finished_at`, and in newer responses `alert_level` (red = missiles,
-yellow = drones) and `threats` with their own levels. Unknown keys are ignored.
+yellow = drones) and `threats` with their own levels and types (ballistic_missiles, drones…; a type
+this app does not know is kept as "unspecified"). Unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from alerts.choices import THREATS_OF_LEVEL, threat_types
 from alerts.feeds.base import (
     AlertRecord,
     FeedAdapter,
@@ -40,6 +42,14 @@ def _level(alert: dict[str, Any]) -> str | None:
     if isinstance(threats, list):
         candidates += [threat.get("level") for threat in threats if isinstance(threat, dict)]
     return alert_level_most_severe(candidates)
+
+
+def _threats(alert: dict[str, Any], level: str | None) -> tuple[str, ...]:
+    """The alert's threat types; without a list, the type its level names (red: missiles, yellow: drones)."""
+    threats = alert.get("threats")
+    if isinstance(threats, list) and threats:
+        return threat_types(threat.get("threat_type") if isinstance(threat, dict) else None for threat in threats)
+    return (THREATS_OF_LEVEL[level],) if level in THREATS_OF_LEVEL else ()
 
 
 def parse_active(body: bytes) -> tuple[list[AlertRecord], list[AlertRecord], list[str]]:
@@ -84,7 +94,8 @@ def parse_active(body: bytes) -> tuple[list[AlertRecord], list[AlertRecord], lis
             # Finished, at an impossible time: it is no longer active, and ends when it was seen so.
             warnings.append(f"alert {raw_id}: finished_at {ended_raw!r} is before started_at; end time ignored")
             continue
-        record = AlertRecord(uid, kind, _level(alert), started_at, source_key, ended_at)
+        level = _level(alert)
+        record = AlertRecord(uid, kind, level, started_at, source_key, ended_at, _threats(alert, level))
         (finished if ended_at is not None else active).append(record)
     return active, finished, warnings
 

@@ -32,6 +32,7 @@ class AlertRecord:
     started_at: datetime
     source_key: str  # the upstream's id, or a stable hash when it has none
     ended_at: datetime | None = None
+    threats: tuple[str, ...] = ()  # ThreatType values, most urgent first (see threat_types)
 
 
 @dataclass(frozen=True)

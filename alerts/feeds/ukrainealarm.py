@@ -3,7 +3,8 @@
 `GET {base}alerts/status` returns `{"lastActionIndex": n}`, a counter that moves on every change;
 `GET {base}alerts` (only when the counter moved) lists regions with their `activeAlerts`. An
 alert's `regionId` names the region it belongs to: a region entry listing its parent's alert
-merely repeats it and is not a second alert. `activeAlertLevels` Red/Yellow become the level.
+merely repeats it and is not a second alert. `activeAlertLevels` Red/Yellow become the level and
+the threat types (Red: missiles, Yellow: drones; both can be active; another level: unspecified).
 INFO alerts are not threats. The API calls Crimea 9999 where everyone else says 29.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from alerts.choices import THREATS_OF_LEVEL, threat_types
 from alerts.feeds.base import (
     AlertRecord,
     FeedAdapter,
@@ -97,6 +99,10 @@ def _record(entry: dict[str, Any], alert: Any, warnings: list[str]) -> AlertReco
         return None
     levels = [level for level in alert.get("activeAlertLevels") or [] if isinstance(level, dict)]
     level = alert_level_most_severe(lv.get("alertLevel") for lv in levels)
+    # Red is the missile threat and Yellow the drone threat; a level the API adds later is unspecified.
+    threats = threat_types(
+        THREATS_OF_LEVEL.get(str(lv.get("alertLevel") or "").lower(), "unspecified") for lv in levels
+    )
     try:
         # The alert began with its first level; without levels, its last update is the best we have.
         stamps = [parse_time(lv.get("createdAt"), "createdAt") for lv in levels if lv.get("createdAt")]
@@ -104,7 +110,7 @@ def _record(entry: dict[str, Any], alert: Any, warnings: list[str]) -> AlertReco
     except FeedParseError as exc:
         warnings.append(f"region {uid}: {exc}; skipped")
         return None
-    return AlertRecord(uid, kind, level, started_at, f"{uid}:{kind}:{started_at.isoformat()}")
+    return AlertRecord(uid, kind, level, started_at, f"{uid}:{kind}:{started_at.isoformat()}", threats=threats)
 
 
 class UkraineAlarmAdapter(FeedAdapter):

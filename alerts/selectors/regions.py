@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 import orjson
 import redis
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import GEOSGeometry
 from django.db import DatabaseError
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils.html import format_html, format_html_join
@@ -185,20 +185,6 @@ def region_chain_uids(*, uid: int) -> list[int] | None:
     """[uid, parent, grandparent…] of the region with this id, or None when there is none."""
     region = region_get(uid=uid)
     return None if region is None else [entry["uid"] for entry in region_chain(region=region)]
-
-
-def regions_locate(*, lat: float, lon: float) -> list[RegionBrief]:
-    """Regions containing the point, most specific first, with the ancestors of the most specific.
-
-    Only some regions have polygons (oblasts and Kyiv); the chain then starts at the most specific
-    one that does. Outside Ukraine: an empty list.
-    """
-    point = Point(lon, lat, srid=4326)
-    containing = list(Region.objects.defer("geometry").filter(geometry__contains=point))
-    if not containing:
-        return []
-    most_specific = max(containing, key=lambda r: (_DEPTH[Region.Kind(r.kind)], -r.uid))
-    return region_chain(region=most_specific)
 
 
 def regions_list(*, kind: str | None = None, parent: int | None = None) -> QuerySet[Region, Any]:

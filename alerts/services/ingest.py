@@ -9,6 +9,7 @@ with the worker that holds it); nothing an upstream sends can crash the worker.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from alerts.choices import threat_types
 from alerts.feeds import adapter_for, feeds_configuration
 from alerts.feeds.base import AlertRecord, FeedError, FeedRateLimited, FeedSnapshot, NotModified
 from alerts.models import Alert, FeedSource, Region
@@ -126,6 +128,7 @@ class _Active(NamedTuple):
     region_id: int
     kind: str
     level: str | None
+    threats: list[str]
     source_key: str
     started_at: datetime
 
@@ -146,6 +149,15 @@ def _sql_update(pairs: Sequence[tuple[int, object]], column: str, sql_type: str,
         )
 
 
+def _threats(record: AlertRecord) -> list[str]:
+    """The record's threat types as stored: an adapter's slip (an unknown name) is kept as unspecified."""
+    return list(threat_types(record.threats))
+
+
+def _threats_json(record: AlertRecord) -> str:
+    return json.dumps(_threats(record))
+
+
 def _sql_insert(source: FeedSource, records: Sequence[AlertRecord], now: datetime) -> None:
     """Insert many alerts in one statement (a snapshot may open thousands at once)."""
     if not records:
@@ -153,10 +165,10 @@ def _sql_insert(source: FeedSource, records: Sequence[AlertRecord], now: datetim
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_TABLE} "  # noqa: S608 - names are ours
-            "(region_id, kind, level, started_at, ended_at, source_key, source_id, created_at, updated_at) "
-            "SELECT v.region_id, v.kind, v.level, v.started_at, v.ended_at, v.source_key, %s, %s, %s "
-            "FROM unnest(%s::integer[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::text[]) "
-            "AS v(region_id, kind, level, started_at, ended_at, source_key)",
+            "(region_id, kind, level, threats, started_at, ended_at, source_key, source_id, created_at, updated_at) "
+            "SELECT v.region_id, v.kind, v.level, v.threats, v.started_at, v.ended_at, v.source_key, %s, %s, %s "
+            "FROM unnest(%s::integer[], %s::text[], %s::text[], %s::jsonb[], %s::timestamptz[], %s::timestamptz[], "
+            "%s::text[]) AS v(region_id, kind, level, threats, started_at, ended_at, source_key)",
             [
                 source.pk,
                 now,
@@ -164,6 +176,7 @@ def _sql_insert(source: FeedSource, records: Sequence[AlertRecord], now: datetim
                 [r.region_uid for r in records],
                 [r.kind for r in records],
                 [r.level for r in records],
+                [_threats_json(r) for r in records],
                 [r.started_at for r in records],
                 [r.ended_at for r in records],
                 [r.source_key for r in records],
@@ -253,7 +266,7 @@ def alerts_apply_snapshot(
 ) -> ApplyResult:
     """Make the source's alerts match the snapshot, and record a successful poll.
 
-    Opens alerts that became active, updates a changed level, closes alerts that are no longer
+    Opens alerts that became active, updates a changed level or threat types, closes alerts that are no longer
     active (at the upstream's end time when known, else when they were first seen missing), and
     adds whole intervals that began and ended between two polls. Applying the same snapshot again
     changes no alert. The source row is locked for the transaction, and the database constraints
@@ -281,7 +294,7 @@ def alerts_apply_snapshot(
     }
 
     to_close: list[tuple[int, datetime]] = []
-    to_level: list[tuple[int, str | None]] = []
+    to_level: list[tuple[int, AlertRecord]] = []  # a changed level or threat types
     to_open: list[AlertRecord] = []
     for key, alert in current.items():
         record = desired.get(key)
@@ -291,8 +304,8 @@ def alerts_apply_snapshot(
             # The upstream ended this alert and began another for the region between two polls.
             to_close.append((alert.pk, _end(source, snapshot, alert, min(record.started_at, observed_at))))
             to_open.append(record)
-        elif record.level != alert.level:
-            to_level.append((alert.pk, record.level))
+        elif record.level != alert.level or _threats(record) != alert.threats:
+            to_level.append((alert.pk, record))
     to_open.extend(record for key, record in desired.items() if key not in current)
 
     # Only what would be written needs its region checked: an active alert's region exists.
@@ -304,11 +317,13 @@ def alerts_apply_snapshot(
 
     # Closed before anything opens: the one-active-alert constraint must hold at every statement.
     _sql_update(to_close, "ended_at", "timestamptz", now)
-    _sql_update(to_level, "level", "text", now)
+    _sql_update([(pk, r.level) for pk, r in to_level], "level", "text", now)
+    _sql_update([(pk, _threats_json(r)) for pk, r in to_level], "threats", "jsonb", now)
 
     writes = _plan_writes(source, to_open, completed, result)
     _sql_update([(pk, None) for pk, _ in writes.reopen], "ended_at", "timestamptz", now)
     _sql_update([(pk, r.level) for pk, r in writes.reopen], "level", "text", now)
+    _sql_update([(pk, _threats_json(r)) for pk, r in writes.reopen], "threats", "jsonb", now)
     _sql_insert(source, writes.insert_open, now)
     _sql_insert(source, writes.insert_history, now)
     result.recorded = len(writes.insert_history)

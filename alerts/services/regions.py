@@ -7,7 +7,9 @@ Sources, in order of authority (all in SEED_DATA_DIR/boundaries, see ../shared/d
   hierarchy lacks (29 Crimea, 30 Sevastopol, Luhansk raions 1801–1804);
 - `locations_uid_table_php_client.json`: a third-party table, used only for the parent and kind of
   ids found in neither of the above (its "city" ids are unverified and skipped);
-- GeoJSON files whose features carry the uid: polygons (the finer one wins) and English names.
+- GeoJSON files whose features carry the uid: polygons (the finer one wins) and English names; the
+  raion and hromada polygons (`raions.geojson`, `hromadas.geojson`: © slawomirmatuszak/ukrainian_geodata,
+  CC BY 4.0) have gaps and overlaps between neighbours, which `regions_locate` allows for.
 
 A feature's uid is checked against its Ukrainian name: the oblast file has the ids of Vinnytsia (4)
 and Volyn (8) swapped, so a feature whose name belongs to another region is attached by name (and
@@ -37,7 +39,13 @@ logger = logging.getLogger(__name__)
 HIERARCHY_FILE = "boundaries/alert_regions_hierarchy.json"
 OFFICIAL_NAMES_FILE = "boundaries/location_uids_official_python_client.json"
 UID_TABLE_FILE = "boundaries/locations_uid_table_php_client.json"
-GEOJSON_FILES = ("boundaries/ukraine_oblasts_alerts_in_ua.geojson", "boundaries/kyiv_city_boundary.geojson")
+GEOJSON_FILES = (
+    "boundaries/ukraine_oblasts_alerts_in_ua.geojson",
+    "boundaries/kyiv_city_boundary.geojson",
+    # Every raion and hromada of the hierarchy (coarse: see ../shared/data/README.md, and `regions_locate`).
+    "boundaries/raions.geojson",
+    "boundaries/hromadas.geojson",
+)
 UID_PROPERTIES = ("alerts_in_ua_location_uid", "location_uid", "uid", "regionId")
 # The largest file here is 3.6 MB (hromadas.geojson); json holds a file whole, about 10× its size.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -56,6 +64,11 @@ class _Row:
     name_en: str | None = None
     geometry: MultiPolygon | None = None
     geometry_vertices: int = 0
+    # Earlier names (the hierarchy's, before a rename): files that follow the hierarchy still use them.
+    former_names: list[str] = field(default_factory=list)
+
+    def is_named(self, name: str) -> bool:
+        return _comparable(name) in {_comparable(n) for n in [self.name_uk, *self.former_names]}
 
 
 @dataclass
@@ -147,6 +160,7 @@ def _apply_official_names(rows: dict[int, _Row], names: Any, uid_table: Any, war
         if uid in rows:
             # A real rename replaces the old name; a difference in apostrophes alone does not.
             if _comparable(rows[uid].name_uk) != _comparable(name):
+                rows[uid].former_names.append(rows[uid].name_uk)
                 rows[uid].name_uk = name
             continue
         entry = table.get(str(uid))
@@ -211,7 +225,7 @@ def _apply_geojson(rows: dict[int, _Row], data: Any, source: Path, warnings: lis
             warnings.append(f"{source.name} feature {index}: uid {raw_uid!r} is not a number; skipped")
             continue
         name_uk = str(properties.get("name_uk") or "").strip()
-        if name_uk and uid in rows and _comparable(rows[uid].name_uk) != _comparable(name_uk):
+        if name_uk and uid in rows and not rows[uid].is_named(name_uk):
             matches = by_name.get(_comparable(name_uk), [])
             if len(matches) != 1:
                 warnings.append(

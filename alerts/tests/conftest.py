@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from alerts.models import FeedSource, Region
+from alerts.services.regions import regions_import_from_dir
 from alerts.tasks import poll_feed
-from alerts.tests.factories import kyiv_regions
+from alerts.tests.factories import FeedSourceFactory, kyiv_regions
 from kyivguide.testing import FakeUpstream, ManagedProcess, start_beat, start_worker
 
 INGEST_QUEUE = f"kyivguide-test-{os.getpid()}-ingest"
@@ -30,6 +32,25 @@ KYIV_ALERT = {
 
 def active_body(*alerts: dict[str, Any]) -> bytes:
     return json.dumps({"alerts": list(alerts), "meta": {"last_updated_at": "2026/11/20 03:20:01 +0000"}}).encode()
+
+
+@pytest.fixture(scope="module")
+def real_regions(django_db_setup: Any, django_db_blocker: Any, seed_data_dir: Path) -> Iterator[None]:
+    """The real regions, imported once for this module (2 s) and removed after it."""
+    with django_db_blocker.unblock():
+        regions_import_from_dir(data_dir=seed_data_dir)
+    yield
+    with django_db_blocker.unblock():
+        for kind in (Region.Kind.HROMADA, Region.Kind.RAION):
+            Region.objects.filter(kind=kind).delete()
+        Region.objects.all().delete()
+
+
+@pytest.fixture
+def kyiv_feed(db: None) -> FeedSource:
+    """Kyiv's regions and one enabled alerts.in.ua source (apply snapshots with factories.poll_and_publish)."""
+    kyiv_regions()
+    return FeedSourceFactory.create(name="alerts_in_ua")
 
 
 def poll(name: str) -> str:

@@ -58,12 +58,49 @@ def test_alerts_in_ua_empty_payload_with_meta(seed_data_dir: Path) -> None:
 
 
 def test_alerts_in_ua_levels_and_threats(seed_data_dir: Path) -> None:
+    # SYNTHETIC: no real alerts.in.ua payload with levels and threats was recorded; this file has the field
+    # names the official client (alerts-in-ua 0.4.0) reads, with invented values.
     active, _, warnings = alerts_in_ua.parse_active(
         recorded(seed_data_dir, "alerts_in_ua/SYNTHETIC_levels_and_threats_client_0.4_fields.json")
     )
 
     assert [(r.region_uid, r.level, r.source_key) for r in active] == [(31, "red", "1001"), (75, "yellow", "1002")]
+    assert [r.threats for r in active] == [("missiles", "drones"), ("drones",)]
     assert active[0].started_at == t("2026-11-20T03:12:45Z")
+    assert warnings == []
+
+
+def alert_with(**fields: Any) -> bytes:
+    alert = {"id": 7, "location_uid": "31", "alert_type": "air_raid", "started_at": "2026-11-20T03:00:00Z"}
+    return json.dumps({"alerts": [{**alert, **fields}]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "level", "threats"),
+    [
+        ({}, None, ()),
+        ({"alert_level": "red"}, "red", ("missiles",)),
+        ({"alert_level": "yellow", "threats": []}, "yellow", ("drones",)),
+        (
+            {"threats": [{"threat_type": "drones", "level": "yellow"}, {"threat_type": "ballistic_missiles"}]},
+            "yellow",
+            ("ballistic_missiles", "drones"),
+        ),
+        (
+            {"threats": [{"threat_type": "cruise_missiles"}, {"threat_type": "guided_aerial_bombs"}]},
+            None,
+            ("cruise_missiles", "guided_bombs"),
+        ),
+        ({"threats": [{"threat_type": "mig31k_departure", "level": "red"}]}, "red", ("aviation",)),
+        # Types this app does not know are kept, as unspecified, never dropped.
+        ({"threats": [{"threat_type": "hypersonic_glider"}, {"level": "red"}, "drones"]}, "red", ("unspecified",)),
+        ({"threats": [{"threat_type": "DRONES"}, {"threat_type": 5}]}, None, ("drones", "unspecified")),
+    ],
+)
+def test_alerts_in_ua_threat_types(fields: dict[str, Any], level: str | None, threats: tuple[str, ...]) -> None:
+    active, _, warnings = alerts_in_ua.parse_active(alert_with(**fields))
+
+    assert [(r.level, r.threats) for r in active] == [(level, threats)]
     assert warnings == []
 
 
@@ -133,7 +170,7 @@ def test_alerts_in_ua_edge_cases() -> None:
     assert active == [
         AlertRecord(75, "air_raid", None, t("2026-11-20T02:40:00Z"), "5"),
         AlertRecord(706, "artillery_shelling", None, t("2026-11-20T00:41:00Z"), "6"),
-        AlertRecord(31, "air_raid", "red", t("2026-11-20T02:42:00Z"), "7"),
+        AlertRecord(31, "air_raid", "red", t("2026-11-20T02:42:00Z"), "7", threats=("missiles",)),
         # No id: a stable key from what identifies it; Crimea's other id becomes 29.
         AlertRecord(29, "chemical", None, t("2026-11-20T02:45:00Z"), "29:chemical:2026-11-20T02:45:00+00:00"),
     ]
@@ -180,6 +217,8 @@ def test_ukrainealarm_alerts_with_levels(seed_data_dir: Path) -> None:
         (1293, "air_raid", "red", t("2026-09-08T05:51:37.453397Z")),
     ]
     assert records[2].source_key == "1293:air_raid:2026-09-08T05:51:37.453397+00:00"
+    # Red is the missile threat, Yellow the drone threat: Kharkiv has both.
+    assert [r.threats for r in records] == [("missiles",), ("drones",), ("missiles", "drones")]
     assert warnings == []
 
 
@@ -289,3 +328,20 @@ def test_alerts_in_ua_an_end_before_the_start_is_not_an_end_time() -> None:
     assert active == []
     assert finished == [AlertRecord(75, "air_raid", None, t("2026-11-20T03:00Z"), "12", t("2026-11-20T03:10Z"))]
     assert warnings == ["alert 11: finished_at '2026-11-20T02:00:00Z' is before started_at; end time ignored"]
+
+
+def test_ukrainealarm_an_unknown_alert_level_is_an_unspecified_threat() -> None:
+    alert = {
+        "regionId": "31",
+        "type": "AIR",
+        "lastUpdate": "2026-11-20T02:00:00Z",
+        "activeAlertLevels": [
+            {"alertLevel": "Orange", "createdAt": "2026-11-20T02:00:00Z"},
+            {"alertLevel": "Yellow", "createdAt": "2026-11-20T02:01:00Z"},
+        ],
+    }
+
+    records, warnings = ukrainealarm.parse_alerts(json.dumps([region_entry("31", alert)]).encode())
+
+    assert [(r.level, r.threats) for r in records] == [("yellow", ("drones", "unspecified"))]
+    assert warnings == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -91,6 +92,33 @@ def test_a_level_change_updates_the_alert_in_place(source: FeedSource) -> None:
 
     assert (result.opened, result.updated) == (0, 1)
     assert rows(source) == [(31, "air_raid", "red", at(0), None, "1001")]
+
+
+def threats_of(source: FeedSource) -> list[tuple[str, list[str]]]:
+    return list(Alert.objects.filter(source=source).order_by("pk").values_list("source_key", "threats"))
+
+
+def test_threat_types_are_stored_and_a_change_of_them_updates_the_alert(source: FeedSource) -> None:
+    drones = dataclasses.replace(kyiv(level="yellow"), threats=("drones",))
+    result = alerts_apply_snapshot(source=source, snapshot=snapshot(drones), fetched_at=at(1))
+    assert (result.opened, threats_of(source)) == (1, [("1001", ["drones"])])
+
+    # The same level, one more threat: updated in place; applying it again changes nothing.
+    both = dataclasses.replace(drones, threats=("drones", "ballistic_missiles"))
+    result = alerts_apply_snapshot(source=source, snapshot=snapshot(both), fetched_at=at(2))
+    again = alerts_apply_snapshot(source=source, snapshot=snapshot(both), fetched_at=at(3))
+
+    assert (result.opened, result.updated, again.updated) == (0, 1, 0)
+    assert threats_of(source) == [("1001", ["ballistic_missiles", "drones"])]
+
+
+def test_a_threat_type_an_adapter_did_not_know_is_stored_as_unspecified(source: FeedSource) -> None:
+    odd = AlertRecord(75, "air_raid", None, at(0), "odd", threats=("laser", "drones"))
+
+    result = alerts_apply_snapshot(source=source, snapshot=snapshot(odd), fetched_at=at(1))
+
+    assert (result.opened, result.rejected) == (1, [])
+    assert threats_of(source) == [("odd", ["drones", "unspecified"])]
 
 
 def test_a_new_upstream_id_for_a_region_still_under_alert_is_a_new_alert(source: FeedSource) -> None:

@@ -47,11 +47,16 @@ def test_the_document_merges_sources_and_carries_ancestor_chains() -> None:
     first = FeedSourceFactory.create(name="alerts_in_ua")
     second = FeedSourceFactory.create(name="ukrainealarm")
     disabled = FeedSourceFactory.create(name="replay", kind="replay", enabled=False)
-    records = (AlertRecord(31, "air_raid", "yellow", T0, "1"), AlertRecord(706, "air_raid", None, T0, "2"))
+    records = (
+        AlertRecord(31, "air_raid", "yellow", T0, "1", threats=("drones",)),
+        AlertRecord(706, "air_raid", None, T0, "2"),
+    )
     alerts_apply_snapshot(source=first, snapshot=FeedSnapshot(active=records), fetched_at=T0)
     alerts_apply_snapshot(
         source=second,
-        snapshot=FeedSnapshot(active=(AlertRecord(31, "air_raid", "red", T0 - timedelta(minutes=2), "a"),)),
+        snapshot=FeedSnapshot(
+            active=(AlertRecord(31, "air_raid", "red", T0 - timedelta(minutes=2), "a", threats=("missiles", "drones")),)
+        ),
         fetched_at=T0,
         keys_identify_intervals=False,
     )
@@ -64,14 +69,16 @@ def test_the_document_merges_sources_and_carries_ancestor_chains() -> None:
     assert document["alerts"] == [
         {
             "region": 31, "name_uk": "м. Київ", "name_en": "Kyiv", "region_kind": "city", "kind": "air_raid",
-            # Two sources agree on Kyiv: the earlier start, the more severe level, both sources.
-            "level": "red", "started_at": "2026-11-20T02:58:00Z", "sources": ["ukrainealarm", "alerts_in_ua"],
+            # Two sources agree on Kyiv: the earlier start, the more severe level, every threat type, both sources.
+            "level": "red", "threats": ["missiles", "drones"], "started_at": "2026-11-20T02:58:00Z",
+            "sources": ["ukrainealarm", "alerts_in_ua"],
             "replay": False, "chain": [31],
         },
         {
             "region": 706, "name_uk": "м. Ірпінь та Ірпінська територіальна громада",
             "name_en": "m. Irpin ta Irpinska terytorialna hromada", "region_kind": "hromada", "kind": "air_raid",
-            "level": None, "started_at": "2026-11-20T03:00:00Z", "sources": ["alerts_in_ua"], "replay": False,
+            "level": None, "threats": [], "started_at": "2026-11-20T03:00:00Z", "sources": ["alerts_in_ua"],
+            "replay": False,
             "chain": [706, 75, 14],
         },
     ]  # fmt: skip

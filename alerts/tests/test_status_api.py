@@ -206,7 +206,7 @@ def test_outside_ukraine_is_an_empty_answer(client: Client, source: FeedSource) 
     response = client.get("/api/v1/locate?lat=48.8566&lon=2.3522")
 
     assert response.status_code == 200
-    assert response.json() == {"regions": [], "status": None}
+    assert response.json() == {"regions": [], "candidates": [], "radius_m": 200.0, "status": None}
 
 
 # --- /api/v1/regions and /api/v1/alerts ---------------------------------------------------------------------------
@@ -244,7 +244,7 @@ def test_alerts_history_filters(client: Client, source: FeedSource) -> None:
         {
             "id": kyiv_history["results"][0]["id"],
             "region": {"uid": 31, "name_uk": "м. Київ", "name_en": "Kyiv"},
-            "kind": "air_raid", "level": None, "started_at": "2026-11-20T03:00:00Z",
+            "kind": "air_raid", "level": None, "threats": [], "started_at": "2026-11-20T03:00:00Z",
             "ended_at": "2026-11-20T03:30:00Z", "duration_s": 1800, "source": "alerts_in_ua", "replay": False,
         }
     ]  # fmt: skip

@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from alerts.presentation import threat_label
-from alerts.selectors.status import Freshness, region_state, status_freshness
+from alerts.presentation import alert_threats, threat_advice, threat_label
+from alerts.selectors.status import Freshness, candidates_state, region_state, status_freshness
 
 CASES_DIR = Path(__file__).parent / "cases"
 FRESHNESS = json.loads((CASES_DIR / "freshness.json").read_text())
 REGION_STATE = json.loads((CASES_DIR / "region_state.json").read_text())
+CANDIDATES: list[dict[str, Any]] = json.loads((CASES_DIR / "candidates.json").read_text())["cases"]
+THREATS: list[dict[str, Any]] = json.loads((CASES_DIR / "threats.json").read_text())["cases"]
 LABELS: list[dict[str, Any]] = json.loads((CASES_DIR / "labels.json").read_text())["cases"]
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -121,6 +123,54 @@ def test_region_state_on_the_phone(home_page: Any) -> None:
         for case, result in zip(REGION_STATE["cases"], results, strict=True)
     ]
     assert answers == [region_answer(case) for case in REGION_STATE["cases"]]
+
+
+# --- Which of the regions a person may be in is shown ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CANDIDATES, ids=ids(CANDIDATES))
+def test_candidates_state_on_the_server(case: dict[str, Any]) -> None:
+    freshness = Freshness(case["freshness"], T0, 1.0, "")
+
+    shown, states = candidates_state(chains=case["chains"], alerts=alerts_of(case["alerts"]), freshness=freshness)
+
+    assert (case["name"], shown, [s["state"] for s in states]) == (case["name"], case["shown"], case["states"])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_candidates_state_on_the_phone(home_page: Any) -> None:
+    inputs = [[case["chains"], alerts_of(case["alerts"]), case["freshness"]] for case in CANDIDATES]
+
+    results = home_page.evaluate("(cases) => cases.map((c) => KyivStatus.candidatesState(c[0], c[1], c[2]))", inputs)
+
+    answers = [
+        (case["name"], result["shown"], [s["state"] for s in result["states"]])
+        for case, result in zip(CANDIDATES, results, strict=True)
+    ]
+    assert answers == [(case["name"], case["shown"], case["states"]) for case in CANDIDATES]
+
+
+# --- Threat types and the advice for them -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", THREATS, ids=ids(THREATS))
+def test_threat_types_on_the_server(case: dict[str, Any]) -> None:
+    types = alert_threats(case["alerts"])
+
+    assert (types, threat_advice(types)) == (case["types"], case["advice"])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_threat_types_on_the_phone(home_page: Any) -> None:
+    script = "(all) => all.map((a) => { const t = KyivStatus.threatTypes(a); return [t, KyivStatus.threatAdvice(t)]; })"
+
+    results = home_page.evaluate(script, [case["alerts"] for case in THREATS])
+
+    assert [(case["name"], *r) for case, r in zip(THREATS, results, strict=True)] == [
+        (case["name"], case["types"], case["advice"]) for case in THREATS
+    ]
 
 
 # --- The threat label ----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -12,9 +13,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Region
 from alerts.presentation import (
+    FAST_THREATS,
+    KYIV,
+    THREAT_LABELS,
+    THREAT_ORDER,
+    alert_threats,
+    bar_chart,
     duration,
     js_strings,
     local_date,
@@ -25,6 +33,7 @@ from alerts.presentation import (
     threat_label,
 )
 from alerts.selectors.alerts import alerts_history
+from alerts.selectors.history import Period, default_window, region_history_buckets
 from alerts.selectors.regions import (
     DEFAULT_REGION_UID,
     RegionBrief,
@@ -40,6 +49,9 @@ from kyivguide.http import STATUS, cache_policy
 # phones opened together do not poll together).
 POLL_SECONDS = (10, 15)
 
+
+MAP_UNKNOWN = _("Status unknown: the alert sources have not answered recently.")
+MAP_NONE = _("No region of Ukraine is under alert right now.")
 
 # Kyiv is this app's city: its banner is shown even before any region is imported.
 KYIV_BRIEF: RegionBrief = {
@@ -70,6 +82,20 @@ def _safe_json(raw: bytes) -> str:
     return raw.decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _poll_config(read: StatusRead) -> dict[str, Any]:
+    """What a page's script needs to keep polling the status and ageing its data (status-rules.js)."""
+    return {
+        "statusUrl": reverse("api-status"),
+        "etag": read.etag,
+        "ageAtRender": read.freshness.age_s,
+        # When the page was made: a copy kept by the service worker must age from then.
+        "renderedAt": int(read.now.timestamp() * 1000),
+        "freshS": settings.ALERT_FRESH_SECONDS,
+        "unknownS": settings.ALERT_UNKNOWN_SECONDS,
+        "pollS": list(POLL_SECONDS),
+    }
+
+
 def status_page_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the home page needs for the banner, server-rendered, and for its script."""
     chain, bad_region = _chosen_chain(request)
@@ -84,18 +110,13 @@ def status_page_context(request: HttpRequest) -> dict[str, Any]:
         "status_document_json": _safe_json(read.body()),
         "status_config": {
             "region": chain,
-            "etag": read.etag,
-            "ageAtRender": read.freshness.age_s,
-            # When the page was made: a copy kept by the service worker must age from then.
-            "renderedAt": int(read.now.timestamp() * 1000),
-            "freshS": settings.ALERT_FRESH_SECONDS,
-            "unknownS": settings.ALERT_UNKNOWN_SECONDS,
-            "pollS": list(POLL_SECONDS),
-            "statusUrl": reverse("api-status"),
+            **_poll_config(read),
             "regionStatusUrl": reverse("api-region-status", args=[0]).removesuffix("0"),
             "locateUrl": reverse("api-locate"),
             "language": get_language(),
             "strings": js_strings(),
+            "threatOrder": THREAT_ORDER,
+            "fastThreats": sorted(FAST_THREATS),
         },
     }
 
@@ -116,6 +137,7 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
                 **alert,
                 "name": region_name(alert),
                 "threat": threat_label([alert]) if alert["kind"] != "air_raid" or alert["level"] else "",
+                "threats": [{"type": t, "label": THREAT_LABELS[t]} for t in alert_threats([alert])],
                 "since": local_time(started),
                 "duration": duration((now - started).total_seconds()) if started else "",
             }
@@ -132,10 +154,38 @@ def alerts_now(request: HttpRequest) -> HttpResponse:
     context = {
         "groups": grouped,
         "count": len(alerts),
+        "map_names": sorted({str(region_name(alert)) for alert in alerts}),
+        "status_document_json": _safe_json(read.body()),
+        "alerts_map_config": {
+            "layerUrl": reverse("api-regions-map"),
+            **_poll_config(read),
+            "language": get_language(),
+            "strings": {"unknown": str(MAP_UNKNOWN), "none": str(MAP_NONE)},
+        },
         "freshness": read.freshness,
         "replay_date": local_date(read.replay_now()) if document["replay"] else "",
     }
     return render(request, "alerts/now.html", context)
+
+
+def _history_context(request: HttpRequest, *, chain: list[RegionBrief], now: datetime) -> dict[str, Any]:
+    """The charts and table of a region's history: the last 30 days, or 12 weeks with ?period=week."""
+    period: Period = "week" if request.GET.get("period") == "week" else "day"
+    since, until = default_window(period=period, until=timezone.localdate(now, KYIV))
+    buckets = region_history_buckets(chain=[c["uid"] for c in chain], since=since, until=until, period=period, now=now)
+    rows = [
+        {"label": local_date(datetime.combine(b.start, time(12), tzinfo=KYIV)), "alerts": b.alerts,
+         "hours": b.hours_under_alert}
+        for b in buckets
+    ]  # fmt: skip
+    charts = {
+        "alerts": bar_chart([b.alerts for b in buckets]),
+        "hours": bar_chart([b.hours_under_alert for b in buckets]),
+    }
+    for name, chart in charts.items():
+        for bar, row in zip(chart["bars"], rows, strict=True):
+            bar["label"] = f"{row['label']}: {row[name]}"
+    return {"period": period, "rows": rows, "charts": charts}
 
 
 @cache_policy(STATUS)
@@ -162,6 +212,7 @@ def region_history(request: HttpRequest, uid: int) -> HttpResponse:
         for alert in page
     ]
     context = {
+        "history": _history_context(request, chain=chain, now=read.replay_now() or now),
         "region": region,
         "region_name": region_name(chain[0]),
         "chain": [{"uid": c["uid"], "name": region_name(c)} for c in chain[1:]],

@@ -22,6 +22,8 @@ RESPONSES = {
     "/api/v1/locate": {"200", "400"},
     "/api/v1/regions": {"200", "304", "400"},
     "/api/v1/regions/{uid}": {"200", "400", "404"},
+    "/api/v1/regions/map": {"200", "304"},
+    "/api/v1/regions/{uid}/history": {"200", "400", "404"},
     "/api/v1/alerts": {"200", "400"},
     "/api/v1/advisories": {"200", "304", "400"},
     "/api/v1/advisories/{advisory_id}": {"200", "304", "404"},

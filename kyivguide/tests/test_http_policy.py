@@ -45,6 +45,8 @@ URLS: dict[str, tuple[CachePolicy, tuple[str, ...]]] = {
     "api/v1/locate": (http.STATUS, ("/api/v1/locate?lat=50.45&lon=30.52", "/api/v1/locate?lat=10&lon=10")),
     "api/v1/regions": (http.REGIONS, ("/api/v1/regions",)),
     "api/v1/regions/<int:uid>": (http.REGIONS, ("/api/v1/regions/31",)),
+    "api/v1/regions/map": (http.REGIONS, ("/api/v1/regions/map",)),
+    "api/v1/regions/<int:uid>/history": (http.STATUS, ("/api/v1/regions/31/history",)),
     "api/v1/alerts": (http.STATUS, ("/api/v1/alerts",)),
     "api/v1/advisories": (http.ADVISORIES, ("/api/v1/advisories",)),
     "api/v1/advisories/<int:advisory_id>": (http.ADVISORIES, (f"/api/v1/advisories/{ADVISORY}",)),

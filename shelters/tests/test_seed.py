@@ -35,8 +35,10 @@ def test_make_run_seeds_the_city_and_the_metro_once(seed_data_dir: Path) -> None
     assert again.getvalue().splitlines() == [
         "  shelters: kyiv_shelters_kmda_2022.csv unchanged since the last import (kmda)",
         "  shelters: kyiv_metro_stations.csv unchanged since the last import (osm_metro)",
+        "  shelters: kyiv_shelters_kmda_2024_nocoords.csv hours joined already",
     ]
-    assert ShelterImport.objects.count() == 2
+    # The two imports and the join of the 2024 list's hours (shelters/tests/test_hours_join.py).
+    assert ShelterImport.objects.count() == 3
 
 
 def test_missing_seed_files_are_skipped_with_a_message(tmp_path: Path) -> None:

@@ -24,6 +24,8 @@
     doc: JSON.parse(docNode.textContent),
     etag: config.etag,
     chain: config.region,
+    // Every region the person may be in (their chains, the likeliest first): from "use my location".
+    candidates: [config.region],
     ageAtResponse: config.ageAtRender, // seconds, or null when no feed ever answered
     receivedAt: performance.now(),
     serverState: null,
@@ -40,6 +42,8 @@
   var el = {
     live: document.getElementById("status-live"),
     region: document.getElementById("status-region"),
+    near: document.getElementById("status-near"),
+    threats: document.getElementById("status-threats"),
     headline: document.getElementById("status-headline"),
     detail: document.getElementById("status-detail"),
     delayed: document.getElementById("status-delayed"),
@@ -94,35 +98,43 @@
     return state.ageAtResponse + (performance.now() - state.receivedAt) / 1000;
   }
 
-  /* The server's freshness state at the response, aged on the phone: `age` is the data's age now
-     in seconds (null when no feed ever answered). */
+  var rules = window.KyivRules;
   function freshnessOf(serverState, age) {
-    if (serverState === "unknown" || age === null) return "unknown";
-    if (age > config.unknownS) return "unknown";
-    if (age > config.freshS) return "delayed";
-    return serverState === "delayed" ? "delayed" : "fresh";
+    return rules.freshnessOf(serverState, age, config.freshS, config.unknownS);
   }
 
   function freshness() {
     return freshnessOf(state.serverState, dataAge());
   }
 
-  /* The same rule as the server: alerts on the region or an ancestor cover it; an alert inside
-     it makes it partial; otherwise clear — but never clear when the data is unknown. `uids` is the
-     region's chain, itself first. */
-  function regionStateOf(uids, alerts, fresh) {
-    var region = uids[0];
-    var covering = alerts.filter(function (a) { return uids.indexOf(a.region) !== -1; });
-    var inside = alerts.filter(function (a) { return a.chain.slice(1).indexOf(region) !== -1; });
-    var known = covering.length ? "alert" : (inside.length ? "partial" : "clear");
-    var relevant = covering.length ? covering : inside;
-    // Old data says nothing for sure, an alert no more than an all-clear: the state is unknown.
-    return { state: fresh === "unknown" ? "unknown" : known, alerts: relevant, lastKnown: known };
+  var regionStateOf = rules.regionStateOf;
+
+  var SEVERITY = { clear: 0, partial: 1, alert: 2 };
+
+  /* The same rule as the server's candidates_state: of the regions a person may be in (uid chains,
+     the likeliest first) the most severe is shown, the likeliest on a tie; with unknown data, the
+     most severe last known. Returns the index shown and each one's state. */
+  function candidatesStateOf(chains, alerts, fresh) {
+    var results = chains.map(function (uids) { return regionStateOf(uids, alerts, fresh); });
+    var shown = 0;
+    results.forEach(function (result, i) {
+      if (SEVERITY[result.lastKnown] > SEVERITY[results[shown].lastKnown]) shown = i;
+    });
+    return { shown: shown, states: results };
   }
 
+  function uidsOf(chain) { return chain.map(function (r) { return r.uid; }); }
+
   function regionState(fresh) {
-    var uids = state.chain.map(function (r) { return r.uid; });
-    return regionStateOf(uids, state.doc.alerts || [], fresh);
+    var result = candidatesStateOf(state.candidates.map(uidsOf), state.doc.alerts || [], fresh);
+    return result.states[result.shown];
+  }
+
+  var listFormat = window.Intl && Intl.ListFormat ? new Intl.ListFormat(lang, { type: "conjunction" }) : null;
+  function nearText() {
+    if (state.candidates.length < 2) return "";
+    var names = state.candidates.map(function (chain) { return nameOf(chain[0]); });
+    return t("near_border", { names: listFormat ? listFormat.format(names) : names.join(", ") });
   }
 
   function threatLabel(alerts) {
@@ -133,6 +145,47 @@
     var levels = alerts.map(function (a) { return a.level; });
     var level = levels.indexOf("red") !== -1 ? "red" : (levels.indexOf("yellow") !== -1 ? "yellow" : null);
     return level ? label + ": " + t("level." + level) : label;
+  }
+
+  /* The same rules as alerts.presentation.alert_threats and threat_advice: the alerts' threat types,
+     most urgent first (an alert without types gives its level's), and which advice applies. */
+  var LEVEL_THREAT = { red: "missiles", yellow: "drones" };
+  function threatTypesOf(alerts) {
+    var found = [];
+    alerts.forEach(function (a) {
+      var types = (a.threats && a.threats.length) ? a.threats : (LEVEL_THREAT[a.level] ? [LEVEL_THREAT[a.level]] : []);
+      types.forEach(function (type) {
+        var known = config.threatOrder.indexOf(type) !== -1 ? type : "unspecified";
+        if (found.indexOf(known) === -1) found.push(known);
+      });
+    });
+    return found.sort(function (a, b) { return config.threatOrder.indexOf(a) - config.threatOrder.indexOf(b); });
+  }
+  function adviceOf(types) {
+    var advice = [];
+    if (types.some(function (type) { return config.fastThreats.indexOf(type) !== -1; })) advice.push("fast");
+    if (types.indexOf("drones") !== -1) advice.push("drones");
+    return advice;
+  }
+
+  function renderThreats(types) {
+    var list = el.threats;
+    if (!list) return;
+    var key = types.join(" ");
+    if (list.getAttribute("data-types") === key) return;
+    list.setAttribute("data-types", key);
+    while (list.firstChild) list.removeChild(list.firstChild);
+    types.forEach(function (type) {
+      var item = document.createElement("li");
+      item.className = "threat threat-" + type;
+      var icon = document.createElement("span");
+      icon.className = "threat-icon";
+      icon.setAttribute("aria-hidden", "true");
+      item.appendChild(icon);
+      item.appendChild(document.createTextNode(t("threat." + type)));
+      list.appendChild(item);
+    });
+    list.hidden = !types.length;
   }
 
   function setText(node, text) {
@@ -168,7 +221,18 @@
         block.hidden = block.getAttribute("data-when").split(" ").indexOf(current) === -1;
       });
     }
+    var types = (current === "alert" || current === "partial") ? threatTypesOf(result.alerts) : [];
+    renderThreats(types);
+    var advice = adviceOf(types);
+    document.querySelectorAll("[data-threat]").forEach(function (block) {
+      block.hidden = !block.getAttribute("data-threat").split(" ").some(function (a) { return advice.indexOf(a) !== -1; });
+    });
     setText(el.region, nameOf(state.chain[0]));
+    if (el.near) {
+      var near = nearText();
+      setText(el.near, near);
+      el.near.hidden = !near;
+    }
     setText(el.headline, headline);
     setText(el.detail, detail);
     el.delayed.hidden = !(fresh === "delayed" && current !== "unknown");
@@ -189,52 +253,18 @@
   }
 
   function nextDelay() {
-    var min = config.pollS[0], max = config.pollS[1];
-    if (state.failures === 0) return min + Math.random() * (max - min);
-    // Back off on errors: 2, 4, 8… seconds up to a minute, with full jitter.
-    var cap = Math.min(60, Math.pow(2, state.failures));
-    return 1 + Math.random() * cap;
-  }
-
-  function headerNumber(response, name) {
-    var value = parseFloat(response.headers.get(name));
-    return isFinite(value) ? value : 0;
+    return rules.pollDelay(config.pollS, state.failures);
   }
 
   function poll() {
     if (document.visibilityState === "hidden") return; // resumes on visibilitychange
     if (state.inFlight) return;
     state.inFlight = true;
-    var headers = { "Accept": "application/json" };
-    if (state.etag) headers["If-None-Match"] = state.etag;
-    fetch(config.statusUrl, { headers: headers, cache: "no-store", credentials: "omit" })
-      .then(function (response) {
-        if (response.status !== 200 && response.status !== 304) throw new Error("HTTP " + response.status);
-        var age = response.headers.get("X-Status-Age");
-        // A shared cache may have held the response for a while: its Age adds to the data's.
-        var cacheAge = headerNumber(response, "Age");
-        state.receivedAt = performance.now();
-        state.ageAtResponse = (age === null || age === "none") ? null : parseFloat(age) + cacheAge;
-        state.serverState = response.headers.get("X-Status-Freshness") || state.serverState;
-        if (response.status === 304) return null;
-        state.etag = response.headers.get("ETag");
-        return response.json();
-      })
-      .then(function (doc) {
-        if (doc) {
-          state.doc = doc;
-          state.serverState = doc.freshness.state;
-        }
-        state.failures = 0;
-      })
-      .catch(function () {
-        state.failures += 1;
-      })
-      .then(function () {
-        state.inFlight = false;
-        render();
-        schedule(nextDelay());
-      });
+    rules.pollStatus(config.statusUrl, state).then(function () {
+      state.inFlight = false;
+      render();
+      schedule(nextDelay());
+    });
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -246,14 +276,22 @@
   /* "Use my location": ask the server which regions contain the point; keep only the region. */
   var locateButton = document.getElementById("locate-button");
   var locateMessage = document.getElementById("locate-message");
-  function showRegion(chain) {
+  function showRegion(chain, candidates) {
     state.chain = chain;
+    state.candidates = candidates && candidates.length ? candidates : [chain];
     var url = new URL(window.location.href);
     url.searchParams.set("region", chain[0].uid);
     history.replaceState(null, "", url.toString());
     var select = document.getElementById("region-select");
-    if (select) select.value = String(chain[0].uid);
-    try { localStorage.setItem("kyivguide.region", JSON.stringify(chain)); } catch (e) { /* private mode */ }
+    if (select) {
+      // Hromadas are not in the list: the nearest region of the chain that is.
+      var listed = chain.filter(function (r) { return select.querySelector('option[value="' + r.uid + '"]'); })[0];
+      if (listed) select.value = String(listed.uid);
+    }
+    try {
+      localStorage.setItem("kyivguide.region", JSON.stringify(chain));
+      localStorage.setItem("kyivguide.candidates", JSON.stringify(state.candidates));
+    } catch (e) { /* private mode */ }
     render();
   }
   function message(text) {
@@ -264,14 +302,18 @@
     message(t("locating"));
     navigator.geolocation.getCurrentPosition(function (position) {
       var lat = position.coords.latitude, lon = position.coords.longitude;
+      // The server takes up to 50 km; every region within the accuracy (plus the data's edge
+      // tolerance) is one the person may be in.
+      var accuracy = Math.min(50000, Math.max(0, Math.round(position.coords.accuracy || 0)));
       // The nearest-shelters block listens for the same position: one question, both answers.
       document.dispatchEvent(new CustomEvent("kyivguide:position", { detail: { lat: lat, lon: lon } }));
-      fetch(config.locateUrl + "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5), { credentials: "omit" })
+      var query = "?lat=" + lat.toFixed(5) + "&lon=" + lon.toFixed(5) + "&accuracy=" + accuracy;
+      fetch(config.locateUrl + query, { credentials: "omit" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
           if (!data.regions || !data.regions.length) { message(t("outside")); return; }
           message("");
-          showRegion(data.regions);
+          showRegion(data.regions, (data.candidates || []).map(function (c) { return c.chain; }));
         })
         .catch(function () { message(t("locate_failed")); });
     }, function () { message(t("locate_failed")); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -294,9 +336,18 @@
       if (saved && saved.length && saved[0].uid !== state.chain[0].uid) state.chain = saved;
     } catch (e) { /* ignore */ }
   }
+  // The regions near a located position, kept while the region shown is the one located.
+  try {
+    var near = JSON.parse(localStorage.getItem("kyivguide.candidates") || "null");
+    if (near && near.length && near[0][0].uid === state.chain[0].uid) state.candidates = near;
+    else state.candidates = [state.chain];
+  } catch (e) { state.candidates = [state.chain]; }
 
   // The rules, for the tests that hold them to the server's (alerts/tests/cases/).
-  window.KyivStatus = { freshness: freshnessOf, regionState: regionStateOf, threatLabel: threatLabel };
+  window.KyivStatus = {
+    freshness: freshnessOf, regionState: regionStateOf, candidatesState: candidatesStateOf, threatLabel: threatLabel,
+    threatTypes: threatTypesOf, threatAdvice: adviceOf,
+  };
 
   render();
   setInterval(render, 1000);

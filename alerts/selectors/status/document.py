@@ -17,6 +17,7 @@ import orjson
 import redis
 from django.utils import timezone
 
+from alerts.choices import threat_types
 from alerts.models import Alert, FeedSource, Region, alert_level_most_severe
 from alerts.selectors.status.freshness import feeds_health_from_db, iso
 from kyivguide import local_cache
@@ -56,7 +57,8 @@ def _region_chains(uids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
-    """Active alerts, one per (region, kind): sources that agree are merged, the more severe level wins."""
+    """Active alerts, one per (region, kind): sources that agree are merged, the more severe level wins
+    and every threat type either reports is kept."""
     rows = (
         Alert.objects.filter(ended_at__isnull=True, source__enabled=True)
         .values(
@@ -66,6 +68,7 @@ def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
             "region__kind",
             "kind",
             "level",
+            "threats",
             "started_at",
             "source__name",
             "source__kind",
@@ -85,6 +88,7 @@ def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
                 "region_kind": row["region__kind"],
                 "kind": row["kind"],
                 "level": row["level"],
+                "threats": list(row["threats"] or []),
                 "started_at": row["started_at"],
                 "sources": [row["source__name"]],
                 "replay": replay,
@@ -94,6 +98,8 @@ def _merged_alerts(now: datetime) -> list[dict[str, Any]]:
         entry["started_at"] = min(entry["started_at"], row["started_at"])
         # Sources that disagree on the level: the more severe wins.
         entry["level"] = alert_level_most_severe([entry["level"], row["level"]])
+        # Every threat type any of them reports, most urgent first.
+        entry["threats"] = list(threat_types([*entry["threats"], *(row["threats"] or [])]))
         # Real data outranks a drill: the entry is a replay only if every source of it is.
         entry["replay"] = entry["replay"] and replay
     chains = _region_chains(uid for uid, _ in merged)

@@ -135,3 +135,36 @@ def status_for_region(*, read: StatusRead, chain: Sequence[Mapping[str, Any]]) -
         "advisories": [a for a in document["advisories"] if not a["regions"] or set(a["regions"]) & set(uids)],
         "version": read.snapshot.version,
     }
+
+
+# How severe a state is: the most severe among the regions a person may be in is the one shown.
+_SEVERITY = {STATE_CLEAR: 0, STATE_PARTIAL: 1, STATE_ALERT: 2}
+
+
+def candidates_state(
+    *, chains: Sequence[Sequence[int]], alerts: Sequence[dict[str, Any]], freshness: Freshness
+) -> tuple[int, list[dict[str, str]]]:
+    """Which of the regions a person may be in (their uid chains, the likeliest first) is shown.
+
+    The most severe one, the likeliest on a tie, so that nobody is told "clear" while a region they
+    may be in is under alert; with unknown freshness every state is unknown and the most severe
+    *last known* one is chosen. Returns its index and each candidate's `{"state", "last_known_state"}`.
+    """
+    states = []
+    for chain in chains:
+        state, _alerts, last_known = region_state(chain=chain, alerts=alerts, freshness=freshness)
+        states.append({"state": state, "last_known_state": last_known})
+    shown = max(range(len(chains)), key=lambda i: (_SEVERITY[states[i]["last_known_state"]], -i))
+    return shown, states
+
+
+def status_for_candidates(
+    *, read: StatusRead, chains: Sequence[Sequence[Mapping[str, Any]]]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The status shown to a person who may be in any of these regions (see `candidates_state`), and theirs."""
+    shown, states = candidates_state(
+        chains=[[entry["uid"] for entry in chain] for chain in chains],
+        alerts=read.snapshot.document()["alerts"],
+        freshness=read.freshness,
+    )
+    return status_for_region(read=read, chain=chains[shown]), states
