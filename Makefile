@@ -30,7 +30,7 @@ endif
 endif
 
 .PHONY: help run test bench lint typecheck migrations-check pytest setup-run setup-test \
-	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean icons screenshots
+	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean icons screenshots messages-en
 
 help:
 	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
@@ -90,6 +90,10 @@ database: venv-run
 
 messages: venv-run
 	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0
+
+# After makemessages: the English catalogues' empty entries get their (English) source text.
+messages-en: venv-dev
+	$(PY) deploy/english_po.py
 
 static: venv-run
 	@$(MANAGE) collectstatic --noinput -v 0
