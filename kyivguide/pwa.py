@@ -23,7 +23,9 @@ OFFLINE_PAGES = ("offline", "alerts:guide", "shelters:map")
 OFFLINE_STATIC = (
     "css/app.css",
     "css/shelters.css",
+    "css/places.css",
     "js/app.js",
+    "js/my-places.js",
     "js/shelters-core.js",
     "js/shelters-map.js",
     "js/shelters-nearest.js",

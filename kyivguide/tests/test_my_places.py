@@ -1,0 +1,142 @@
+"""My places, in a phone's browser: saved in the browser only, each with its alert status and its three
+nearest open shelters, renamed, reordered and removed; offline, the shelters from the kept city list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alerts.tests.conftest import (  # noqa: F401 (fixtures)
+    KYIV_ALERT,
+    active_body,
+    feed_upstream,
+    ingest_regions,
+    ingest_worker,
+    poll,
+)
+from kyivguide.testing import FakeUpstream
+from shelters.tests.factories import ShelterFactory, at
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+HOME = (50.4501, 30.5234)  # Maidan Nezalezhnosti
+OFFICE = (50.4010, 30.6170)  # Pozniaky
+
+
+def _shelters() -> None:
+    # Near home, at about 40, 110, 230 and 450 m; one more near home but closed for good.
+    for address, (lat, lon) in {
+        "Near 1": (50.45045, 30.5236),
+        "Near 2": (50.4511, 30.5236),
+        "Near 3": (50.4522, 30.5234),
+        "Near 4": (50.4541, 30.5234),
+        "Office 1": (50.4012, 30.6172),
+    }.items():
+        ShelterFactory.create(location=at(lat, lon), address_en=address)
+    ShelterFactory.create(location=at(50.45012, 30.52342), address_en="Gone", is_active=False)
+
+
+@pytest.fixture
+def kyiv_under_alert(ingest_regions: None, feed_upstream: FakeUpstream, page: Any) -> None:  # noqa: F811
+    """The shelters above, an air alert in Kyiv city polled by the real worker, no map tiles."""
+    _shelters()
+    feed_upstream.set_json("/v1/alerts/active.json", active_body(KYIV_ALERT))
+    assert poll("alerts_in_ua") == "changed"
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+
+
+def _titles(page: Any) -> list[str]:
+    return page.locator(".my-place-name").all_inner_texts()
+
+
+def _shelter_titles(page: Any, index: int) -> list[str]:
+    return page.locator(".my-place").nth(index).locator(".shelter-item-title").all_inner_texts()
+
+
+def _save(page: Any, kind: str, name: str, point: tuple[float, float]) -> None:
+    form = page.locator(".my-places-add")
+    form.get_by_label("Kind of place").select_option(kind)
+    form.get_by_label("Name (optional)").fill(name)
+    form.get_by_label("Latitude").fill(str(point[0]))
+    form.get_by_label("Longitude").fill(str(point[1]).replace(".", ","))  # a decimal comma is fine too
+    form.get_by_role("button", name="Save place").click()
+
+
+def test_saved_places_show_their_status_and_nearest_shelters_and_can_be_rearranged(
+    kyiv_under_alert: None, live_server: Any, page: Any
+) -> None:
+    page.goto(f"{live_server.url}/en/")
+    page.wait_for_selector("#my-places[data-ready=true]")
+    assert page.locator(".my-places-empty").inner_text() == "No saved places yet."
+
+    page.locator(".my-places-add").get_by_role("button", name="Save place").click()
+    assert page.locator(".my-places-message").inner_text().startswith("Give a latitude and a longitude")
+
+    _save(page, "home", "", HOME)
+    assert page.locator(".my-places-message").inner_text() == "Place saved."
+    page.wait_for_function("document.querySelectorAll('.my-place .shelter-item').length === 3")
+    page.wait_for_function("document.querySelector('.my-place-status').textContent === 'Kyiv: Air alert'")
+    assert _titles(page) == ["Home"]
+    # The three nearest open ones, nearest first: not the closed one, not the fourth.
+    assert _shelter_titles(page, 0) == ["Near 1", "Near 2", "Near 3"]
+    assert page.locator(".my-place-status").get_attribute("class") == "my-place-status state-alert"
+
+    _save(page, "work", "Office", OFFICE)
+    page.wait_for_function("document.querySelectorAll('.my-place').length === 2")
+    assert _titles(page) == ["Home", "Office"]
+
+    page.get_by_role("button", name="Move up: Office").click()
+    assert _titles(page) == ["Office", "Home"]
+    page.get_by_role("button", name="Rename: Home").click()
+    page.locator(".my-place").nth(1).get_by_label("New name").fill("Flat")
+    page.locator(".my-place").nth(1).get_by_role("button", name="Save name").click()
+    assert _titles(page) == ["Office", "Flat"]
+    page.get_by_role("button", name="Remove: Office").click()
+    assert _titles(page) == ["Flat"]
+
+    # Kept in the browser, and nowhere else: the page comes back with it.
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('.my-place .shelter-item').length === 3")
+    stored = page.evaluate("JSON.parse(localStorage.getItem('kyivguide.places'))")
+    assert _titles(page) == ["Flat"]
+    assert [(p["kind"], p["name"], p["lat"], p["lon"]) for p in stored["places"]] == [("home", "Flat", *HOME)]
+
+
+def test_offline_a_saved_place_lists_the_nearest_shelters_from_the_kept_city_list_and_no_status(
+    kyiv_under_alert: None, live_server: Any, page: Any
+) -> None:
+    page.goto(f"{live_server.url}/en/shelters/")  # the city list, kept by the service worker
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("async () => (await (await caches.open('kyivguide-data')).keys()).length > 0")
+    page.goto(f"{live_server.url}/en/")
+    _save(page, "school", "", HOME)
+    page.wait_for_function("document.querySelector('.my-place-shelters').dataset.source === 'server'")
+
+    page.context.set_offline(True)
+    page.reload()  # the home page as kept from the last visit
+    page.wait_for_function("document.querySelector('.my-place-shelters').dataset.source === 'saved-list'")
+    page.wait_for_function("document.querySelector('.my-place-status').textContent.includes('No connection')")
+    status = page.locator(".my-place-status")
+    shelters = _shelter_titles(page, 0)
+    page.context.set_offline(False)
+
+    assert _titles(page) == ["School"]
+    assert shelters == ["Near 1", "Near 2", "Near 3"]
+    assert status.inner_text().startswith("Status unknown No connection")
+    assert status.get_attribute("class") == "my-place-status state-unknown"
+
+
+@pytest.mark.parametrize(
+    "stored", ["not json", '{"version": 2, "places": []}', '{"version": 1, "places": [{"lat": 99}]}']
+)
+def test_a_damaged_or_foreign_stored_value_is_an_empty_list(live_server: Any, page: Any, stored: str) -> None:
+    page.goto(f"{live_server.url}/en/")
+    page.evaluate("(value) => localStorage.setItem('kyivguide.places', value)", stored)
+    page.reload()
+    page.wait_for_selector("#my-places[data-ready=true]")
+
+    assert page.locator(".my-place").count() == 0
+    assert page.locator(".my-places-empty").is_visible()
