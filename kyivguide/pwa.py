@@ -29,6 +29,7 @@ OFFLINE_STATIC = (
     "js/shelters-core.js",
     "js/shelters-map.js",
     "js/shelters-nearest.js",
+    "js/wake-lock.js",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
     "img/icon.svg",

@@ -140,3 +140,30 @@ def test_a_damaged_or_foreign_stored_value_is_an_empty_list(live_server: Any, pa
 
     assert page.locator(".my-place").count() == 0
     assert page.locator(".my-places-empty").is_visible()
+
+
+def test_the_shelter_map_keeps_the_screen_on_during_an_alert(
+    kyiv_under_alert: None, live_server: Any, page: Any
+) -> None:
+    page.goto(f"{live_server.url}/en/shelters/")
+    page.wait_for_function("document.documentElement.dataset.wakeLock !== undefined")
+
+    assert page.evaluate("document.documentElement.dataset.wakeLock") == "on"
+
+
+def test_a_shelter_saved_from_its_page_is_listed_in_my_places(live_server: Any, page: Any) -> None:
+    shelter = ShelterFactory.create(address_en="Khreshchatyk St, 22")
+    page.goto(f"{live_server.url}/en/shelters/{shelter.pk}/")
+    button = page.locator("#favourite-shelter")
+    assert button.inner_text() == "Save to my places"
+    button.click()
+    assert button.inner_text() == "Saved in my places (tap to remove)"
+    assert button.get_attribute("aria-pressed") == "true"
+
+    page.goto(f"{live_server.url}/en/")
+    page.wait_for_selector("#my-places[data-ready=true]")
+    link = page.locator(".my-shelter-link")
+    assert (link.inner_text(), link.get_attribute("href")) == ("Khreshchatyk St, 22", f"/en/shelters/{shelter.pk}/")
+    page.get_by_role("button", name="Remove: Khreshchatyk St, 22").click()
+    assert page.locator(".my-shelter").count() == 0
+    assert not page.locator(".my-shelters-title").is_visible()
