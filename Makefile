@@ -126,7 +126,8 @@ lint-js: node-dev
 migrations-check: venv-dev
 	$(MANAGE) makemigrations --check --dry-run
 
-pytest: venv-dev
+# The browser tests inject axe-core from node_modules (package-lock.json pins it).
+pytest: venv-dev node-dev
 	$(BIN)/pytest
 
 typecheck: venv-dev

@@ -167,3 +167,39 @@ def test_a_shelter_saved_from_its_page_is_listed_in_my_places(live_server: Any, 
     page.get_by_role("button", name="Remove: Khreshchatyk St, 22").click()
     assert page.locator(".my-shelter").count() == 0
     assert not page.locator(".my-shelters-title").is_visible()
+
+
+def test_offline_the_kept_home_page_reads_the_kept_status_with_its_age_then_unknown(
+    kyiv_under_alert: None, live_server: Any, page: Any, settings: Any
+) -> None:
+    # Short thresholds (the page reads them from the server): unknown once the data is 8 s old.
+    settings.ALERT_FRESH_SECONDS = 4
+    settings.ALERT_UNKNOWN_SECONDS = 8
+    settings.STATUS_CACHE_SECONDS = 0
+    assert poll("alerts_in_ua") in ("changed", "unchanged")  # the data is new now
+    page.goto(f"{live_server.url}/en/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # through the worker, so the page is kept
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    live = page.locator("#status-live")
+    assert (live.get_attribute("role"), live.get_attribute("aria-live"), live.get_attribute("aria-atomic")) == (
+        "status",
+        "assertive",
+        "true",
+    )
+
+    page.context.set_offline(True)
+    page.reload()
+    kept_headline = page.locator("#status-headline").inner_text()
+    kept_age = page.locator("#status-updated").inner_text()
+    # The live region itself changes (a screen reader announces it): the same node, new words.
+    page.evaluate("window.liveNode = document.getElementById('status-live')")
+    page.wait_for_function("document.getElementById('status-headline').textContent === 'Status unknown'", timeout=20000)
+    same_node = page.evaluate("window.liveNode === document.getElementById('status-live')")
+    detail = page.locator("#status-detail").inner_text()
+    page.context.set_offline(False)
+
+    assert kept_headline.startswith("Air alert")
+    assert kept_age.startswith("Updated ") and kept_age.endswith(" s ago")
+    assert same_node is True
+    assert "Last known: Air alert" in detail
