@@ -169,37 +169,59 @@ def test_a_shelter_saved_from_its_page_is_listed_in_my_places(live_server: Any, 
     assert not page.locator(".my-shelters-title").is_visible()
 
 
+@pytest.mark.parametrize(
+    ("home", "alert", "unknown", "updated", "last_known"),
+    [
+        (
+            "/en/",
+            "Air alert",
+            "Status unknown",
+            ("Updated ", " s ago"),
+            "Last known: Air alert: missile threat, since 05:12.",
+        ),
+        ("/", "Повітряна тривога", "Статус невідомий", ("Оновлено ", " с тому"), "з 05:12."),
+    ],
+)
 def test_offline_the_kept_home_page_reads_the_kept_status_with_its_age_then_unknown(
-    kyiv_under_alert: None, live_server: Any, page: Any, settings: Any
+    kyiv_under_alert: None,
+    live_server: Any,
+    browser: Any,
+    settings: Any,
+    home: str,
+    alert: str,
+    unknown: str,
+    updated: tuple[str, str],
+    last_known: str,
 ) -> None:
     # Short thresholds (the page reads them from the server): unknown once the data is 8 s old.
     settings.ALERT_FRESH_SECONDS = 4
     settings.ALERT_UNKNOWN_SECONDS = 8
     settings.STATUS_CACHE_SECONDS = 0
     assert poll("alerts_in_ua") in ("changed", "unchanged")  # the data is new now
-    page.goto(f"{live_server.url}/en/")
+    # A phone set to New York time still reads Kyiv's times (the alert began at 03:12 UTC, 05:12 in Kyiv).
+    context = browser.new_context(viewport={"width": 375, "height": 812}, timezone_id="America/New_York")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}{home}")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # through the worker, so the page is kept
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     live = page.locator("#status-live")
-    assert (live.get_attribute("role"), live.get_attribute("aria-live"), live.get_attribute("aria-atomic")) == (
-        "status",
-        "assertive",
-        "true",
-    )
+    live_attributes = [live.get_attribute(name) for name in ("role", "aria-live", "aria-atomic")]
 
-    page.context.set_offline(True)
+    context.set_offline(True)
     page.reload()
     kept_headline = page.locator("#status-headline").inner_text()
     kept_age = page.locator("#status-updated").inner_text()
     # The live region itself changes (a screen reader announces it): the same node, new words.
     page.evaluate("window.liveNode = document.getElementById('status-live')")
-    page.wait_for_function("document.getElementById('status-headline').textContent === 'Status unknown'", timeout=20000)
+    page.wait_for_function(f"document.getElementById('status-headline').textContent === {unknown!r}", timeout=20000)
     same_node = page.evaluate("window.liveNode === document.getElementById('status-live')")
     detail = page.locator("#status-detail").inner_text()
-    page.context.set_offline(False)
+    context.close()
 
-    assert kept_headline.startswith("Air alert")
-    assert kept_age.startswith("Updated ") and kept_age.endswith(" s ago")
+    assert live_attributes == ["status", "assertive", "true"]
+    assert kept_headline.startswith(alert)
+    assert kept_age.startswith(updated[0]) and kept_age.endswith(updated[1])
     assert same_node is True
-    assert "Last known: Air alert" in detail
+    assert detail.endswith(last_known)
