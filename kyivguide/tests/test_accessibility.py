@@ -41,7 +41,7 @@ def site(regions: Any, published: Any) -> dict[str, str]:
     return {"advisory": str(published().pk)}
 
 
-def _axe(page: Any) -> list[str]:
+def axe_violations(page: Any) -> list[str]:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make node-dev` installs axe-core from package-lock.json")
     page.add_script_tag(path=str(AXE))
@@ -62,7 +62,7 @@ def test_the_axe_check_finds_a_violation(live_server: Any, page: Any) -> None:
         "document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/img/icon-192.png\">')"
     )
 
-    assert [line.split(" ", 1)[0] for line in _axe(page)] == ["image-alt"]
+    assert [line.split(" ", 1)[0] for line in axe_violations(page)] == ["image-alt"]
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])
@@ -73,14 +73,14 @@ def test_no_axe_violation_on_any_public_page(site: dict[str, str], live_server: 
         url = f"{live_server.url}{prefix}{path.format(**site)}"
         page.goto(url)
         page.wait_for_load_state("networkidle")
-        violations = _axe(page)
+        violations = axe_violations(page)
         if violations:
             found[url] = violations
     # My places with a place in it, as the script draws it.
     page.evaluate("(value) => localStorage.setItem('kyivguide.places', value)", A_PLACE)
     page.goto(f"{live_server.url}{prefix}")
     page.wait_for_selector(".my-place .shelter-item")
-    violations = _axe(page)
+    violations = axe_violations(page)
     if violations:
         found["my places"] = violations
 
@@ -131,3 +131,60 @@ def test_the_home_page_weighs_at_most_150_kb_compressed_and_asks_no_third_party(
     assert {r.request.resource_type for r in weighed} == kinds
     assert total <= 150 * 1024, f"{total} bytes: " + ", ".join(r.url for r in weighed)
     assert elsewhere == []
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_every_page_reflows_at_320_css_px_without_sideways_scrolling(
+    site: dict[str, str], live_server: Any, browser: Any, prefix: str
+) -> None:
+    """WCAG 1.4.10: a 640 px wide window at 200 % zoom is 320 CSS px; nothing may need sideways scrolling."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    page.goto(f"{live_server.url}{prefix}offline/")
+    page.evaluate("(value) => localStorage.setItem('kyivguide.places', value)", A_PLACE)
+    wide = {}
+    for path in PAGES:
+        page.goto(f"{live_server.url}{prefix}{path.format(**site)}")
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            wide[path] = width
+    context.close()
+
+    assert wide == {}
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_the_keyboard_reaches_every_control_of_the_home_page_and_shows_where_it_is(
+    site: dict[str, str], live_server: Any, page: Any, prefix: str
+) -> None:
+    page.goto(f"{live_server.url}{prefix}")
+    page.wait_for_selector("#my-places[data-ready=true]")
+    controls = page.evaluate(
+        """() => Array.from(document.querySelectorAll('a[href], button, input, select'))
+          .filter((el) => el.offsetParent !== null && !el.disabled).length"""
+    )
+    reached = []
+    unmarked = []
+    for _ in range(controls + 5):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              if (el === document.body) return null;  // past the last control: the browser's own
+              const style = getComputedStyle(el);
+              const marked = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== 'none';
+              return [el.outerHTML.slice(0, 60), marked];
+            }"""
+        )
+        if focused is None:
+            continue
+        if focused[0] not in reached:
+            reached.append(focused[0])
+        if not focused[1]:
+            unmarked.append(focused[0])
+
+    assert reached[0].startswith('<a class="skip-link"')
+    assert len(reached) >= controls
+    assert unmarked == []

@@ -16,6 +16,7 @@ from alerts.tests.conftest import (  # noqa: F401 (fixtures)
     poll,
 )
 from kyivguide.testing import FakeUpstream
+from kyivguide.tests.test_accessibility import axe_violations
 from shelters.tests.factories import ShelterFactory, at
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -121,12 +122,14 @@ def test_offline_a_saved_place_lists_the_nearest_shelters_from_the_kept_city_lis
     page.wait_for_function("document.querySelector('.my-place-status').textContent.includes('No connection')")
     status = page.locator(".my-place-status")
     shelters = _shelter_titles(page, 0)
+    violations = axe_violations(page)  # my places offline, as accessible as online
     page.context.set_offline(False)
 
     assert _titles(page) == ["School"]
     assert shelters == ["Near 1", "Near 2", "Near 3"]
     assert status.inner_text().startswith("Status unknown No connection")
     assert status.get_attribute("class") == "my-place-status state-unknown"
+    assert violations == []
 
 
 @pytest.mark.parametrize(
