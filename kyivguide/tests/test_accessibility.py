@@ -174,7 +174,8 @@ def test_the_keyboard_reaches_every_control_of_the_home_page_and_shows_where_it_
               const el = document.activeElement;
               if (el === document.body) return null;  // past the last control: the browser's own
               const style = getComputedStyle(el);
-              const marked = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== 'none';
+              const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+              const marked = outline || style.boxShadow !== 'none';
               return [el.outerHTML.slice(0, 60), marked];
             }"""
         )
