@@ -7,19 +7,14 @@ from typing import Any
 
 import pytest
 
-from alerts.tests.conftest import (  # noqa: F401 (fixtures)
-    KYIV_ALERT,
-    active_body,
-    feed_upstream,
-    ingest_regions,
-    ingest_worker,
-    poll,
-)
+from alerts.services.ingest import feed_poll
+from alerts.tests.conftest import KYIV_ALERT, active_body
+from alerts.tests.factories import kyiv_regions
 from kyivguide.testing import FakeUpstream
 from kyivguide.tests.test_accessibility import axe_violations
 from shelters.tests.factories import ShelterFactory, at
 
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOME = (50.4501, 30.5234)  # Maidan Nezalezhnosti
 OFFICE = (50.4010, 30.6170)  # Pozniaky
@@ -39,11 +34,16 @@ def _shelters() -> None:
 
 
 @pytest.fixture
-def kyiv_under_alert(ingest_regions: None, feed_upstream: FakeUpstream, page: Any) -> None:  # noqa: F811
-    """The shelters above, an air alert in Kyiv city polled by the real worker, no map tiles."""
+def kyiv_under_alert(upstream: FakeUpstream, settings: Any, page: Any) -> None:
+    """The shelters above, and an air alert in Kyiv city polled from a fake alerts.in.ua (in this process,
+    as the status only has to be there: the worker's part is the alerts tests'); no map tiles."""
+    kyiv_regions()
     _shelters()
-    feed_upstream.set_json("/v1/alerts/active.json", active_body(KYIV_ALERT))
-    assert poll("alerts_in_ua") == "changed"
+    settings.ALERTS_IN_UA_TOKEN = "test-token"
+    settings.ALERTS_IN_UA_BASE_URL = f"{upstream.base_url}v1/"
+    settings.ALERT_FEED_ENABLED = {"alerts_in_ua": True, "ukrainealarm": False, "replay": False}
+    upstream.set_json("/v1/alerts/active.json", active_body(KYIV_ALERT))
+    assert feed_poll(name="alerts_in_ua") == "changed"
     page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
 
 
@@ -200,7 +200,7 @@ def test_offline_the_kept_home_page_reads_the_kept_status_with_its_age_then_unkn
     settings.ALERT_FRESH_SECONDS = 4
     settings.ALERT_UNKNOWN_SECONDS = 8
     settings.STATUS_CACHE_SECONDS = 0
-    assert poll("alerts_in_ua") in ("changed", "unchanged")  # the data is new now
+    assert feed_poll(name="alerts_in_ua") in ("changed", "unchanged")  # the data is new now
     # A phone set to New York time still reads Kyiv's times (the alert began at 03:12 UTC, 05:12 in Kyiv).
     context = browser.new_context(viewport={"width": 375, "height": 812}, timezone_id="America/New_York")
     page = context.new_page()
