@@ -111,25 +111,26 @@
 
   function headline(state) { return statusConfig.strings["state." + state] || statusConfig.strings["state.unknown"]; }
 
-  // The status line of a place: unknown when never checked, when the check failed, or when the
-  // last answer is older than the unknown threshold.
+  // The state a place is shown in: unknown when never checked or when the last answer is older
+  // than the unknown threshold (a failed check keeps a recent answer until then, with a note).
+  function shownState(seen) {
+    if (!seen || seen.outside) return "unknown";
+    return (Date.now() - seen.at) / 1000 > statusConfig.unknownS ? "unknown" : seen.state;
+  }
+
   function statusText(place) {
     var seen = lookups[place.id];
     if (!seen) return headline("unknown");
     if (seen.outside) return section.getAttribute("data-outside");
-    var old = (Date.now() - seen.at) / 1000 > statusConfig.unknownS;
-    var state = old ? "unknown" : seen.state;
-    var text = (seen.region ? seen.region + ": " : "") + headline(state);
+    var text = (seen.region ? seen.region + ": " : "") + headline(shownState(seen));
     if (seen.failed) text += " " + section.getAttribute(navigator.onLine === false ? "data-offline" : "data-status-failed");
     return text;
   }
 
   function showStatus(item, place) {
     var node = item.querySelector(".my-place-status");
-    var seen = lookups[place.id];
-    var old = seen && (Date.now() - seen.at) / 1000 > statusConfig.unknownS;
     node.textContent = statusText(place);
-    node.className = "my-place-status state-" + (!seen || seen.failed || old || seen.outside ? "unknown" : seen.state);
+    node.className = "my-place-status state-" + shownState(lookups[place.id]);
   }
 
   function checkStatus(item, place) {
