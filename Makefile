@@ -12,7 +12,8 @@ PIP := $(BIN)/pip --disable-pip-version-check
 NPM ?= npm
 
 RUN_PACKAGES := postgresql-15-postgis-3 gettext
-TEST_PACKAGES := $(RUN_PACKAGES) chromium
+# libcairo2 draws the PNG icons from the SVG (`make icons`, deploy/icons.py).
+TEST_PACKAGES := $(RUN_PACKAGES) chromium libcairo2
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk
 
 # `make run` with no alert feed credentials runs a drill: the real siren history replayed from the
@@ -29,7 +30,8 @@ endif
 endif
 
 .PHONY: help run test bench audit lint typecheck migrations-check pytest setup-run setup-test \
-	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean
+	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean icons screenshots \
+	messages-en
 
 help:
 	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
@@ -50,7 +52,7 @@ test: setup-test lint migrations-check pytest typecheck
 # --- set-up steps (each quick when there is nothing to do) -------------------------------------------
 
 setup-run: system-run venv-run database messages static seed
-setup-test: system-test venv-dev messages static
+setup-test: system-test venv-dev icons messages static
 
 system-run:
 	@deploy/system.sh $(RUN_PACKAGES)
@@ -91,8 +93,24 @@ database: venv-run
 messages: venv-run
 	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0
 
+# After makemessages: the English catalogues' empty entries get their (English) source text.
+messages-en: venv-dev
+	$(PY) deploy/english_po.py
+
 static: venv-run
 	@$(MANAGE) collectstatic --noinput -v 0
+
+# The PNG icons, drawn from static/img/icon.svg (committed, so `make run` needs no drawing library;
+# kyivguide/tests/test_icons.py fails when they no longer match the SVG).
+ICONS := $(addprefix static/img/,icon-192.png icon-512.png icon-maskable-512.png apple-touch-icon.png)
+icons: $(ICONS)
+$(ICONS) &: static/img/icon.svg deploy/icons.py | venv-dev
+	$(PY) deploy/icons.py
+
+# The web manifest's screenshots, taken of a running site (`make run` in another shell):
+# `make screenshots URL=http://127.0.0.1:8000`; committed, like the icons.
+screenshots: venv-dev
+	$(PY) deploy/screenshots.py $${URL:-http://127.0.0.1:$${PORT:-8000}}
 
 seed: database
 	@$(MANAGE) load_seed_data
@@ -110,7 +128,8 @@ lint-js: node-dev
 migrations-check: venv-dev
 	$(MANAGE) makemigrations --check --dry-run
 
-pytest: venv-dev
+# The browser tests inject axe-core from node_modules (package-lock.json pins it).
+pytest: venv-dev node-dev
 	$(BIN)/pytest
 
 typecheck: venv-dev

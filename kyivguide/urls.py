@@ -23,7 +23,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("sw.js", pwa.service_worker, name="service-worker"),
-    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("feeds/", include("alerts.feed_urls")),
     path("api/schema/", cache_policy(SCHEMA)(SpectacularAPIView.as_view()), name="api-schema"),
     # The docs page sets a CSRF cookie (Swagger UI's "try it out" sends it back).
@@ -34,6 +33,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("offline/", pwa.offline, name="offline"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("", include("alerts.urls")),
     path("", include("shelters.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -30,6 +30,7 @@ ADVISORY = "{advisory}"  # the published advisory's id, known only once the test
 URLS: dict[str, tuple[CachePolicy, tuple[str, ...]]] = {
     "": (http.STATUS, ("/", "/en/")),
     "offline/": (http.INSTALL, ("/offline/", "/en/offline/")),
+    "manifest.webmanifest": (http.INSTALL, ("/manifest.webmanifest", "/en/manifest.webmanifest")),
     "alerts/": (http.STATUS, ("/alerts/", "/en/alerts/")),
     "alerts/<int:uid>/": (http.STATUS, ("/alerts/31/", "/en/alerts/31/")),
     "advisories/": (http.ADVISORY_PAGES, ("/advisories/", "/en/advisories/")),
@@ -55,7 +56,6 @@ URLS: dict[str, tuple[CachePolicy, tuple[str, ...]]] = {
     "healthz": (http.PROBE, ("/healthz",)),
     "readyz": (http.PRIVATE, ("/readyz",)),
     "sw.js": (http.SERVICE_WORKER, ("/sw.js",)),
-    "manifest.webmanifest": (http.INSTALL, ("/manifest.webmanifest",)),
     "api/schema/": (http.SCHEMA, ("/api/schema/",)),
 }
 # Headers that belong to a URL's policy as much as its Cache-Control (on the 304 as on the 200).

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from kyivguide.plurals import plural_forms
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, SCHOOL_CLOSES, SCHOOL_OPENS, WALKING_SPEED_M_PER_MIN
 from shelters.models import Protection, ShelterKind, ShelterStatus
@@ -23,7 +24,7 @@ from shelters.models import Protection, ShelterKind, ShelterStatus
 register = template.Library()
 
 
-def client_strings() -> dict[str, str]:
+def client_strings() -> dict[str, Any]:
     return {
         "metres": _("{n} m"),
         "kilometres": _("{n} km"),
@@ -47,7 +48,8 @@ def client_strings() -> dict[str, str]:
         "none": _("No shelter matches these filters."),
         "tilesFailed": _("Map images are not loading. The list of shelters below works without them."),
         "youAreHere": _("You are here"),
-        "cluster": _("{n} shelters: zoom in"),
+        # Plural forms by CLDR category, chosen in the browser with Intl.PluralRules (shelters-core.js).
+        "cluster": plural_forms(lambda n: ngettext("{n} shelter: zoom in", "{n} shelters: zoom in", n)),
         "searchNone": _("No shelter at such an address."),
         "nearestTitle": _("Nearest shelters"),
         "foundTitle": _("Shelters at this address"),

@@ -23,6 +23,16 @@
     });
   }
 
+  // A counted message: `forms` maps CLDR plural categories to texts (kyivguide/plurals.py makes them
+  // from the catalogue); Intl.PluralRules picks the category of `n` in the page's language.
+  var pluralRules = {};
+  function plural(forms, n, lang) {
+    var code = lang || (config ? config.lang : "uk");
+    if (!pluralRules[code]) pluralRules[code] = new Intl.PluralRules(code);
+    var text = forms[pluralRules[code].select(n)] || forms.other || forms.many;
+    return format(text, { n: n });
+  }
+
   function haversine(lat1, lon1, lat2, lon2) {
     var rad = Math.PI / 180;
     var dLat = (lat2 - lat1) * rad;
@@ -254,6 +264,7 @@
   window.KyivShelters = {
     config: config,
     format: format,
+    plural: plural,
     haversine: haversine,
     walkMinutes: walkMinutes,
     kyivMoment: kyivMoment,

@@ -116,7 +116,7 @@
       });
       var marker = L.marker([lat / members.length, lon / members.length], {
         icon: icon,
-        title: S.format(config.strings.cluster, { n: members.length }),
+        title: S.plural(config.strings.cluster, members.length),
         keyboard: true
       });
       marker.on("click", function () {

@@ -9,9 +9,13 @@
 "use strict";
 
 const VERSION = "{{ version }}";
+// A deploy changes VERSION (the static files' hashed names are part of it): the new worker installs
+// at once, then deletes every cache of an older version. Pages are versioned with the files, since a
+// kept page names the static files of its own deploy; the city data is not tied to a deploy.
 const SHELL = "kyivguide-shell-" + VERSION;
-const PAGES = "kyivguide-pages";
+const PAGES = "kyivguide-pages-" + VERSION;
 const DATA = "kyivguide-data";
+const CURRENT = [SHELL, PAGES, DATA];
 const PRECACHE = {{ precache|safe }};
 // Whole-city data worth having offline; served from the cache and refreshed behind it.
 const DATA_PATHS = {{ data_paths|safe }};
@@ -24,10 +28,12 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
+  // Take over the open pages first, so that no page of theirs goes on filling an old cache; then
+  // delete the old caches.
   event.waitUntil(
-    caches.keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith("kyivguide-shell-") && n !== SHELL).map((n) => caches.delete(n))))
-      .then(() => self.clients.claim())
+    self.clients.claim()
+      .then(() => caches.keys())
+      .then((names) => Promise.all(names.filter((n) => n.startsWith("kyivguide-") && !CURRENT.includes(n)).map((n) => caches.delete(n))))
   );
 });
 
