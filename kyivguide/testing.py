@@ -92,20 +92,40 @@ def run_manage(env_overrides: Mapping[str, str]) -> subprocess.CompletedProcess[
     return run_python(["manage.py", "check"], env_overrides)
 
 
+# Runs a Python program as `python <program>` would, then writes the process's own peak memory (VmHWM,
+# the high-water mark of the memory of the program itself) to the file named by its first argument.
+_MEASURED_BOOTSTRAP = """
+import atexit, pathlib, runpy, sys
+peak_file = sys.argv.pop(1)
+def write_peak():
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            pathlib.Path(peak_file).write_text(line.split()[1])
+atexit.register(write_peak)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def run_python_measured(program: list[str], *, env: Mapping[str, str]) -> tuple[int, str, float]:
     """(exit code, stdout and stderr together, peak memory in MB) of `python <program>` in the project root.
 
-    The peak is the max RSS of that child alone (os.wait4 reports it for the one process waited for),
-    not of every child this process ever had (resource.RUSAGE_CHILDREN).
+    The peak is the program's own (VmHWM, read by the program as it exits). Not the child's max RSS from
+    os.wait4 or RUSAGE_CHILDREN: Linux carries the parent's resident size into a child it forks or
+    vforks, so that figure is never below the size of the process that started it (a test runner of
+    several hundred MB).
     """
-    process = subprocess.Popen(
-        [sys.executable, *program], cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    assert process.stdout is not None
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, output, usage.ru_maxrss / 1024  # ru_maxrss is in kilobytes on Linux
+    with tempfile.NamedTemporaryFile(prefix="kyivguide-peak-", suffix=".kb") as peak:
+        completed = subprocess.run(
+            [sys.executable, "-c", _MEASURED_BOOTSTRAP, peak.name, *program],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        peak_kb = Path(peak.name).read_text().strip()
+    return completed.returncode, completed.stdout.decode(), int(peak_kb) / 1024 if peak_kb else float("nan")
 
 
 @dataclass
