@@ -346,6 +346,19 @@ AXES_CLIENT_IP_CALLABLE = "kyivguide.security.client_ip"
 # ours saw. HTTPS=1 means one proxy (see above); 0 trusts no header at all.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if HTTPS else 0, minimum=0)
 
+# --- Shelter reports (anonymous) ------------------------------------------------------------------------
+
+# The reporter's address is kept only as HMAC(REPORT_HASH_SECRET, Kyiv date + address): the date
+# rotates the salt daily, so one person's reports of different days cannot be linked.
+REPORT_HASH_SECRET = env_str("REPORT_HASH_SECRET", SECRET_KEY)
+# One report per shelter per client per REPORT_INTERVAL_MINUTES; REPORT_DAILY_LIMIT per client per
+# Kyiv day; both answered 429 with Retry-After.
+REPORT_INTERVAL_MINUTES = env_int("REPORT_INTERVAL_MINUTES", 10, minimum=1)
+REPORT_DAILY_LIMIT = env_int("REPORT_DAILY_LIMIT", 20, minimum=1)
+# How long unconfirmed "locked"/"closed" reports are shown, and count as "reported locked" for
+# the nearest search's "open now".
+REPORT_RECENT_MINUTES = env_int("REPORT_RECENT_MINUTES", 180, minimum=5)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -382,7 +395,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The kinds of place appear in the nearest results and the shelter detail: one named enum.
-    "ENUM_NAME_OVERRIDES": {"ShelterKindEnum": "shelters.models.ShelterKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ShelterKindEnum": "shelters.models.ShelterKind",
+        "ReportKindEnum": "shelters.models.ReportKind",
+    },
 }
 
 # --- Maps -----------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 from modeltranslation.admin import TranslationAdmin
 
-from shelters.models import Shelter, ShelterImport, ShelterStatus
+from shelters.models import ReportStatus, Shelter, ShelterImport, ShelterReport, ShelterStatus
 from shelters.services import shelter_catalogue_bump, shelter_set_active, shelter_set_status
+from shelters.services.reports import shelter_reports_moderate
 
 
 @admin.register(Shelter)
@@ -139,3 +140,46 @@ class ShelterImportAdmin(admin.ModelAdmin[ShelterImport]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ShelterReport)
+class ShelterReportAdmin(admin.ModelAdmin[ShelterReport]):
+    """The moderation queue, newest first: reports are records (every field read-only, none deleted);
+    staff confirm or reject them with the list's actions."""
+
+    list_display = ["created_at", "shelter", "kind", "status", "far_from_shelter", "distance_m", "comment"]
+    list_filter = ["status", "kind", "far_from_shelter", "shelter__district"]
+    search_fields = ["shelter__address_uk", "shelter__address_en", "comment"]
+    list_select_related = ["shelter"]
+    ordering = ["-created_at", "-id"]
+    actions = ["confirm_and_set_status", "confirm", "reject"]
+    readonly_fields = [field.name for field in ShelterReport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _moderate(
+        self, request: HttpRequest, queryset: QuerySet[ShelterReport], *, confirm: bool, set_status: bool
+    ) -> None:
+        changed = shelter_reports_moderate(
+            report_ids=list(queryset.filter(status=ReportStatus.PENDING).values_list("id", flat=True)),
+            confirm=confirm,
+            moderator_id=request.user.pk,
+            set_status=set_status,
+        )
+        self.message_user(request, _("%(count)d reports moderated.") % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Confirm and set the shelter's status"), permissions=["change"])
+    def confirm_and_set_status(self, request: HttpRequest, queryset: QuerySet[ShelterReport]) -> None:
+        self._moderate(request, queryset, confirm=True, set_status=True)
+
+    @admin.action(description=_("Confirm (status unchanged)"), permissions=["change"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[ShelterReport]) -> None:
+        self._moderate(request, queryset, confirm=True, set_status=False)
+
+    @admin.action(description=_("Reject"), permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[ShelterReport]) -> None:
+        self._moderate(request, queryset, confirm=False, set_status=False)
