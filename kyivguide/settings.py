@@ -56,7 +56,8 @@ SEED_DATA_DIR: Path | None = Path(_seed) if _seed else (_default_seed if _defaul
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it must come before django.contrib.admin.
     "modeltranslation",
-    "django.contrib.admin",
+    # Django's admin with the staff second factor as its default site (kyivguide/staff_auth.py).
+    "kyivguide.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +70,9 @@ INSTALLED_APPS = [
     "leaflet",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kyivguide",
     "alerts",
     "shelters",
@@ -87,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "kyivguide.staff_auth.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into its 429 answer.
@@ -358,6 +365,11 @@ REPORT_DAILY_LIMIT = env_int("REPORT_DAILY_LIMIT", 20, minimum=1)
 # How long unconfirmed "locked"/"closed" reports are shown, and count as "reported locked" for
 # the nearest search's "open now".
 REPORT_RECENT_MINUTES = env_int("REPORT_RECENT_MINUTES", 180, minimum=5)
+
+# Staff sign-in (kyivguide/staff_auth.py): every staff account has a second factor (TOTP, with
+# one-time recovery codes); a staff session unused for STAFF_IDLE_MINUTES is ended.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
+OTP_TOTP_ISSUER = "KyivGuide"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from alerts.models import Advisory
 from kyivguide import http
 from kyivguide.http import CachePolicy
+from kyivguide.testing import verified_staff_client
 from shelters.tests.factories import ShelterFactory
 
 SHELTER_ID = 910001
@@ -181,9 +182,8 @@ def test_admin_is_private_logged_out_and_logged_in(client: Client) -> None:
         assert (path, response["Cache-Control"]) == (path, http.PRIVATE.cache_control)
     login = client.get("/admin/login/")
     assert "csrftoken" in login.cookies
-    User.objects.create_superuser("root", password="pw-for-test")
-    # django-axes counts sign-ins per address, so authentication needs the request.
-    assert client.login(request=HttpRequest(), username="root", password="pw-for-test")
+    # Signed in with both factors (kyivguide/staff_auth.py).
+    verified_staff_client(User.objects.create_superuser("root", password="pw-for-test"), client)
     for path in ("/admin/", "/admin/alerts/advisory/", "/en/admin/shelters/shelter/"):
         response = client.get(path)
         assert (path, response.status_code, response["Cache-Control"]) == (path, 200, http.PRIVATE.cache_control)
