@@ -42,6 +42,8 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kyivguide.audit import audit_posts, audited, record
+
 RECOVERY_CODES = 10
 # The session key of the staff member's last request (seconds since the epoch).
 LAST_SEEN_KEY = "kyivguide_staff_seen"
@@ -104,6 +106,13 @@ def user_sessions_end(*, user_id: int) -> int:
 
 
 class StaffAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        # Every model admin is audited (kyivguide/audit.py).
+        super().register(model_or_iterable, audited(admin_class or admin.ModelAdmin), **options)
+
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        return super().admin_view(audit_posts(view), cacheable)
+
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and _verified(request)
 
@@ -221,6 +230,7 @@ class StaffAdminSite(admin.AdminSite):
     def sign_out_everywhere(self, request: HttpRequest) -> HttpResponseBase:
         user_id = request.user.pk
         assert user_id is not None
+        record(request, "sign out everywhere")
         logout(request)
         user_sessions_end(user_id=int(user_id))
         messages.success(request, _("You are signed out on every device."))
