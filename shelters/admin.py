@@ -6,16 +6,38 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 from modeltranslation.admin import TranslationAdmin
 
 from shelters.models import ReportStatus, Shelter, ShelterImport, ShelterReport, ShelterStatus
-from shelters.services import shelter_catalogue_bump, shelter_set_active, shelter_set_status
+from shelters.selectors.reports import shelter_reports_csv
+from shelters.services import shelter_catalogue_bump, shelter_mark_verified, shelter_set_active, shelter_set_status
 from shelters.services.reports import shelter_reports_moderate
+
+
+class HasReportsFilter(admin.SimpleListFilter):
+    title = _("reports")
+    parameter_name = "reports"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("pending", _("Reports waiting for moderation")), ("any", _("Any report")), ("none", _("No report"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "pending":
+            return queryset.filter(
+                Exists(ShelterReport.objects.filter(shelter=OuterRef("pk"), status=ReportStatus.PENDING))
+            )
+        if self.value() == "any":
+            return queryset.filter(Exists(ShelterReport.objects.filter(shelter=OuterRef("pk"))))
+        if self.value() == "none":
+            return queryset.exclude(Exists(ShelterReport.objects.filter(shelter=OuterRef("pk"))))
+        return queryset
 
 
 @admin.register(Shelter)
@@ -41,11 +63,12 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
         "opening_hours",
         "wheelchair_accessible",
         "source",
+        HasReportsFilter,
     ]
     search_fields = ["address_uk", "address_en", "name_uk", "name_en", "owner", "keys_phone", "source_id"]
     readonly_fields = ["source", "source_id", "created_at", "updated_at"]
     list_per_page = 50
-    actions = ["mark_open", "mark_closed", "mark_unverified", "deactivate", "reactivate"]
+    actions = ["mark_verified", "mark_open", "mark_closed", "mark_unverified", "deactivate", "reactivate"]
     fieldsets = [
         (None, {"fields": ["name", "address", "location", "kind", "protection", "district"]}),
         (
@@ -88,6 +111,12 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
 
     def _report(self, request: HttpRequest, changed: int) -> None:
         self.message_user(request, _("%(count)d shelters updated.") % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Verified today (status unchanged)"))
+    def mark_verified(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
+        self._report(
+            request, shelter_mark_verified(shelter_ids=list(queryset.values_list("id", flat=True)), at=timezone.now())
+        )
 
     @admin.action(description=_("Verified: open"))
     def mark_open(self, request: HttpRequest, queryset: QuerySet[Shelter]) -> None:
@@ -147,13 +176,68 @@ class ShelterReportAdmin(admin.ModelAdmin[ShelterReport]):
     """The moderation queue, newest first: reports are records (every field read-only, none deleted);
     staff confirm or reject them with the list's actions."""
 
-    list_display = ["created_at", "shelter", "kind", "status", "far_from_shelter", "distance_m", "comment"]
+    list_display = [
+        "created_at",
+        "shelter_link",
+        "pending_for_shelter",
+        "kind",
+        "status",
+        "far_from_shelter",
+        "distance_m",
+        "comment",
+    ]
     list_filter = ["status", "kind", "far_from_shelter", "shelter__district"]
     search_fields = ["shelter__address_uk", "shelter__address_en", "comment"]
     list_select_related = ["shelter"]
     ordering = ["-created_at", "-id"]
-    actions = ["confirm_and_set_status", "confirm", "reject"]
-    readonly_fields = [field.name for field in ShelterReport._meta.fields]
+    actions = ["confirm_and_set_status", "confirm", "reject", "export_csv"]
+    readonly_fields = [*(field.name for field in ShelterReport._meta.fields if field.name != "client_hash"), "history"]
+    exclude = ["client_hash"]
+    # How many of a shelter's reports its page lists.
+    HISTORY = 20
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ShelterReport]:
+        pending = Count("shelter__reports", filter=Q(shelter__reports__status=ReportStatus.PENDING))
+        return super().get_queryset(request).annotate(shelter_pending=pending)
+
+    @admin.display(description=_("shelter"), ordering="shelter_id")
+    def shelter_link(self, report: ShelterReport) -> str:
+        # Sorting by this column groups the queue by shelter; the link shows that shelter's reports only.
+        url = reverse("admin:shelters_shelterreport_changelist") + f"?shelter__id__exact={report.shelter_id}"
+        return format_html('<a href="{}">{}</a>', url, report.shelter)
+
+    @admin.display(description=_("waiting for this shelter"), ordering="shelter_pending")
+    def pending_for_shelter(self, report: Any) -> int:
+        return int(report.shelter_pending)
+
+    @admin.display(description=_("the shelter's recent reports"))
+    def history(self, report: ShelterReport) -> str:
+        recent = ShelterReport.objects.filter(shelter_id=report.shelter_id).order_by("-created_at", "-id")[
+            : self.HISTORY
+        ]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(item.created_at).strftime("%Y-%m-%d %H:%M"),
+                    item.get_kind_display(),
+                    item.get_status_display(),
+                    item.comment,
+                )
+                for item in recent
+            ),
+        )
+        return format_html('<table class="shelter-report-history">{}</table>', rows)
+
+    @admin.action(description=_("Export as CSV (for the district administrations)"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[ShelterReport]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="shelter-reports.csv"'
+        shelter_reports_csv(
+            queryset.select_related("shelter").order_by("shelter__district", "shelter_id", "-created_at"), response
+        )
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,9 +10,11 @@ does a shelter whose status is "reported locked". Other kinds only reach staff.
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -104,3 +106,37 @@ EMPTY_OVERLAY = ReportsOverlay({}, frozenset())
 def shelters_reports_overlay() -> ReportsOverlay:
     reports = shelters_recent_reports()
     return ReportsOverlay(reports, frozenset(ident for ident, recent in reports.items() if recent.locked))
+
+
+CSV_COLUMNS = [
+    "reported_at_kyiv",
+    "shelter_id",
+    "address",
+    "district",
+    "report",
+    "moderation",
+    "comment",
+    "distance_m",
+    "far_from_shelter",
+]
+
+
+def shelter_reports_csv(reports: Iterable[ShelterReport], out: Any) -> None:
+    """The reports as CSV (UTF-8, a header row, Kyiv times) into `out`: what the district
+    administrations are sent. The reporter's hash stays out."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for report in reports:
+        writer.writerow(
+            [
+                timezone.localtime(report.created_at).strftime("%Y-%m-%d %H:%M"),
+                report.shelter_id,
+                report.shelter.address_uk,
+                report.shelter.district,
+                report.kind,
+                report.status,
+                report.comment,
+                "" if report.distance_m is None else f"{report.distance_m:.0f}",
+                "yes" if report.far_from_shelter else "no",
+            ]
+        )
