@@ -260,6 +260,12 @@ for _name, _value in (("CAP_SENDER", CAP_SENDER), ("CAP_IDENTIFIER_PREFIX", CAP_
 # How often the periodic sweep checks that the status snapshot holds exactly the advisories in force:
 # an expiry or a future start shows within this many seconds (plus the task's own latency).
 ADVISORY_REFRESH_SECONDS = env_int("ADVISORY_REFRESH_SECONDS", 30, minimum=5, maximum=60)
+# The operations page's worker heartbeat (kyivguide.tasks.heartbeat).
+CELERY_BEAT_SCHEDULE["kyivguide.heartbeat"] = {
+    "task": "kyivguide.heartbeat",
+    "schedule": 15.0,
+    "options": {"expires": 15.0},
+}
 CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"] = {
     "task": "alerts.refresh_advisories",
     "schedule": float(ADVISORY_REFRESH_SECONDS),

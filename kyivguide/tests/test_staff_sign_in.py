@@ -111,7 +111,7 @@ def test_enrolment_is_guided_and_ends_with_recovery_codes() -> None:
     page = setup.content.decode()
     assert setup.status_code == 200 and device.confirmed is False
     assert "otpauth://totp/KyivGuide%3Aeditor?secret=" in page and "issuer=KyivGuide" in page
-    assert "That code is not right" in wrong.content.decode()
+    assert "Код неправильний." in wrong.content.decode()
     codes = done.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
     assert sorted(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == sorted(codes)
@@ -156,7 +156,7 @@ def test_a_recovery_code_works_once() -> None:
 
     assert (used.status_code, used["Location"]) == (302, "/admin/")
     assert first.get("/admin/").status_code == 200
-    assert again.status_code == 200 and "was used already" in again.content.decode()
+    assert again.status_code == 200 and "вже використаний" in again.content.decode()
     assert second.get("/admin/")["Location"].startswith("/admin/login/")
     assert StaticToken.objects.filter(device__user=user).count() == 9
 
