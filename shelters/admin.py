@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +22,15 @@ from modeltranslation.admin import TranslationAdmin
 
 from shelters.models import ReportStatus, Shelter, ShelterImport, ShelterReport, ShelterStatus
 from shelters.selectors.reports import shelter_reports_csv
-from shelters.services import shelter_catalogue_bump, shelter_mark_verified, shelter_set_active, shelter_set_status
+from shelters.services import (
+    ImportFailed,
+    ImportRefused,
+    shelter_catalogue_bump,
+    shelter_mark_verified,
+    shelter_set_active,
+    shelter_set_status,
+)
+from shelters.services.import_review import import_fingerprint, shelters_import_apply_reviewed, shelters_import_review
 from shelters.services.reports import shelter_reports_moderate
 
 
@@ -144,9 +157,103 @@ class ShelterAdmin(LeafletGeoAdminMixin, TranslationAdmin):
         self._set_active(request, queryset, True)
 
 
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("File (KMDA CSV, GeoJSON or the metro stations CSV)"))
+    source = forms.SlugField(
+        label=_("Source"),
+        required=False,
+        max_length=40,
+        help_text=_("Empty: kmda for the city's files, osm_metro for the metro file."),
+    )
+    force = forms.BooleanField(label=_("Allow deactivating more than half of the source's shelters"), required=False)
+
+
+# An uploaded file waits this long for its "apply", in the cache (shared by every web process).
+UPLOAD_KEEP_SECONDS = 3600
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+UPLOAD_KEY = "shelters:import-upload:"
+
+
 @admin.register(ShelterImport)
 class ShelterImportAdmin(admin.ModelAdmin[ShelterImport]):
-    """Every import run with its counts and its row-by-row report; runs are records, not editable."""
+    """Every import run with its counts and its row-by-row report; runs are records, not editable.
+
+    Its "Import a file" page: upload → the dry run's summary with every rejected (and merged) row and
+    its reason → "apply" imports exactly that (services/import_review.py)."""
+
+    change_list_template = "admin/shelters/shelterimport/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="shelters_shelterimport_upload")
+        return [upload, *super().get_urls()]
+
+    def _upload_page(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a shelter file"),
+            **context,
+        }
+        return TemplateResponse(request, "admin/shelters/shelterimport/upload.html", context)
+
+    @staticmethod
+    def _stash(upload: dict[str, Any]) -> str:
+        """Keep an uploaded file, with what its review showed, for its "apply"; returns its token."""
+        token = secrets.token_urlsafe(16)
+        cache.set(f"{UPLOAD_KEY}{token}", upload, UPLOAD_KEEP_SECONDS)
+        return token
+
+    def _review(self, request: HttpRequest, upload: dict[str, Any]) -> HttpResponse:
+        try:
+            summary = shelters_import_review(
+                data=upload["data"], name=upload["name"], source=upload["source"], force=upload["force"]
+            )
+        except ImportFailed as failed:
+            return self._upload_page(request, form=ImportUploadForm(), error=str(failed))
+        except ImportRefused as refused:
+            return self._upload_page(request, form=ImportUploadForm(), summary=refused.summary, refused=True)
+        token = self._stash({**upload, "fingerprint": import_fingerprint(summary)})
+        return self._upload_page(request, summary=summary, token=token)
+
+    def _apply(self, request: HttpRequest, token: str) -> HttpResponse:
+        upload = cache.get(f"{UPLOAD_KEY}{token}")
+        if upload is None:
+            expired = _("That upload has expired: upload the file again.")
+            return self._upload_page(request, form=ImportUploadForm(), error=expired)
+        try:
+            summary, applied = shelters_import_apply_reviewed(
+                data=upload["data"],
+                name=upload["name"],
+                source=upload["source"],
+                force=upload["force"],
+                fingerprint=upload["fingerprint"],
+            )
+        except ImportRefused as refused:
+            return self._upload_page(request, form=ImportUploadForm(), summary=refused.summary, refused=True)
+        if not applied:
+            # Something changed since the review: what the file would do now, to review again.
+            again = self._stash({**upload, "fingerprint": import_fingerprint(summary)})
+            return self._upload_page(request, summary=summary, token=again, changed=True)
+        cache.delete(f"{UPLOAD_KEY}{token}")
+        self.message_user(request, " ".join(summary.summary_lines(with_message=False)), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:shelters_shelterimport_changelist"))
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("shelters.add_shelterimport"):
+            raise PermissionDenied
+        if request.method == "POST" and "token" in request.POST:
+            return self._apply(request, request.POST["token"])
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > UPLOAD_MAX_BYTES:
+                return self._upload_page(request, form=form, error=_("The file is larger than 50 MB."))
+            source = form.cleaned_data["source"] or None
+            return self._review(
+                request,
+                {"data": upload.read(), "name": upload.name, "source": source, "force": form.cleaned_data["force"]},
+            )
+        return self._upload_page(request, form=form)
 
     list_display = [
         "started_at",
