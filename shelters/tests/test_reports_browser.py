@@ -73,6 +73,9 @@ def test_reported_locked_shows_on_the_page_and_on_the_nearest_card(live_server: 
     assert mark == "Reported locked 0 minutes ago, not confirmed (3 reports)"
 
     # The card's own report button sends the position the list was made for.
+    # The map page may list again once the map settles (a new card): report from the settled one.
+    page.wait_for_load_state("networkidle")
+    card = page.locator("#shelter-list .shelter-item").first
     card.locator(".report-card summary").click()
     card.locator(".report-card .report-kind[value=ok]").click()
     card.locator(".report-card-status").filter(has_text="Thank you").wait_for()
