@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from kyivguide.testing import FakeUpstream, ManagedProcess, start_worker
+from kyivguide.testing import FakeUpstream, ManagedProcess, start_worker, verified_staff_client
 
 # Fixtures that apps share with their own tests (regions, staff users, advisories).
 pytest_plugins = ["alerts.tests.advisory_factories"]
@@ -151,3 +151,10 @@ def page(browser: Any) -> Iterator[Any]:
     tab.set_default_timeout(15000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def admin_client(db: Any, admin_user: Any) -> Any:
+    """pytest-django's admin client, signed in with both factors: every staff account needs a
+    confirmed second factor (kyivguide/staff_auth.py), and the tests keep that requirement on."""
+    return verified_staff_client(admin_user)

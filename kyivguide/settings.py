@@ -56,7 +56,8 @@ SEED_DATA_DIR: Path | None = Path(_seed) if _seed else (_default_seed if _defaul
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it must come before django.contrib.admin.
     "modeltranslation",
-    "django.contrib.admin",
+    # Django's admin with the staff second factor as its default site (kyivguide/staff_auth.py).
+    "kyivguide.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +70,9 @@ INSTALLED_APPS = [
     "leaflet",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kyivguide",
     "alerts",
     "shelters",
@@ -87,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "kyivguide.staff_auth.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that cannot reach PostgreSQL answers a friendly 503 (the status answers from Redis).
@@ -263,6 +270,12 @@ for _name, _value in (("CAP_SENDER", CAP_SENDER), ("CAP_IDENTIFIER_PREFIX", CAP_
 # How often the periodic sweep checks that the status snapshot holds exactly the advisories in force:
 # an expiry or a future start shows within this many seconds (plus the task's own latency).
 ADVISORY_REFRESH_SECONDS = env_int("ADVISORY_REFRESH_SECONDS", 30, minimum=5, maximum=60)
+# The operations page's worker heartbeat (kyivguide.tasks.heartbeat).
+CELERY_BEAT_SCHEDULE["kyivguide.heartbeat"] = {
+    "task": "kyivguide.heartbeat",
+    "schedule": 15.0,
+    "options": {"expires": 15.0},
+}
 CELERY_BEAT_SCHEDULE["alerts.refresh_advisories"] = {
     "task": "alerts.refresh_advisories",
     "schedule": float(ADVISORY_REFRESH_SECONDS),
@@ -356,6 +369,24 @@ AXES_CLIENT_IP_CALLABLE = "kyivguide.security.client_ip"
 # ours saw. HTTPS=1 means one proxy (see above); 0 trusts no header at all.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if HTTPS else 0, minimum=0)
 
+# --- Shelter reports (anonymous) ------------------------------------------------------------------------
+
+# The reporter's address is kept only as HMAC(REPORT_HASH_SECRET, Kyiv date + address): the date
+# rotates the salt daily, so one person's reports of different days cannot be linked.
+REPORT_HASH_SECRET = env_str("REPORT_HASH_SECRET", SECRET_KEY)
+# One report per shelter per client per REPORT_INTERVAL_MINUTES; REPORT_DAILY_LIMIT per client per
+# Kyiv day; both answered 429 with Retry-After.
+REPORT_INTERVAL_MINUTES = env_int("REPORT_INTERVAL_MINUTES", 10, minimum=1)
+REPORT_DAILY_LIMIT = env_int("REPORT_DAILY_LIMIT", 20, minimum=1)
+# How long unconfirmed "locked"/"closed" reports are shown, and count as "reported locked" for
+# the nearest search's "open now".
+REPORT_RECENT_MINUTES = env_int("REPORT_RECENT_MINUTES", 180, minimum=5)
+
+# Staff sign-in (kyivguide/staff_auth.py): every staff account has a second factor (TOTP, with
+# one-time recovery codes); a staff session unused for STAFF_IDLE_MINUTES is ended.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
+OTP_TOTP_ISSUER = "KyivGuide"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -396,6 +427,7 @@ SPECTACULAR_SETTINGS = {
         "ShelterKindEnum": "shelters.models.ShelterKind",
         "RegionKindEnum": "alerts.choices.RegionKind",
         "AlertKindEnum": "alerts.choices.AlertKind",
+        "ReportKindEnum": "shelters.models.ReportKind",
     },
 }
 

@@ -447,3 +447,19 @@ class PostgresCluster:
         if (self.data / "postmaster.pid").exists():
             self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+def verified_staff_client(user: Any, client: Any = None) -> Any:
+    """A test client signed in as `user` with both factors: a confirmed TOTP device of the user's
+    own, and a session that passed it (what the second step's form leaves behind)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = client or Client()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

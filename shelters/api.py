@@ -32,11 +32,18 @@ from kyivguide.api import (
     get_only,
     invalid_input,
 )
-from kyivguide.http import GEOJSON, NEAREST, SHELTER, CachePolicy, not_modified
+from kyivguide.http import GEOJSON, NEAREST, PRIVATE, SHELTER, CachePolicy, not_modified
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
 from shelters.models import District, Shelter, ShelterKind
+from shelters.report_input import (
+    RATE_LIMITED,
+    REPORTS_UNAVAILABLE,
+    ReportInputSerializer,
+    ReportOutput,
+    shelter_report_submit,
+)
 from shelters.selectors.catalogue import (
     FeatureFilters,
     shelter_get,
@@ -56,8 +63,13 @@ WALKING_MODEL = {
 }
 
 
-def _json(data: Any, *, policy: CachePolicy) -> HttpResponse:
-    return HttpResponse(orjson.dumps(data), content_type="application/json", headers=policy.headers)
+def _json(data: Any, *, policy: CachePolicy, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(
+        orjson.dumps(data),
+        status=status,
+        content_type="application/json",
+        headers={**policy.headers, **(headers or {})},
+    )
 
 
 class KindListField(serializers.CharField):
@@ -93,6 +105,13 @@ class NearestInput(serializers.Serializer):
         return attrs
 
 
+class RecentReportsOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Unconfirmed locked/closed reports in the recent window.")
+    kind = serializers.CharField(help_text="The newest one's: locked or closed.")
+    newest_at = serializers.DateTimeField()
+    minutes_ago = serializers.IntegerField()
+
+
 class NearestShelterOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text="Ukrainian; empty for most shelters.")
@@ -105,6 +124,10 @@ class NearestShelterOutput(serializers.Serializer):
     wheelchair_accessible = serializers.BooleanField(allow_null=True)
     hours = serializers.CharField(help_text='"always", "school", "unknown" or "HH:MM-HH:MM" (Kyiv time).')
     status = serializers.CharField()
+    reported = RecentReportsOutput(
+        allow_null=True,
+        help_text="Recent reports of this shelter as locked or closed that staff have not confirmed yet; null if none.",
+    )
     lat = serializers.FloatField()
     lon = serializers.FloatField()
     distance_m = serializers.FloatField(help_text="Great-circle distance, metres, to 0.1 m.")
@@ -332,3 +355,31 @@ class ShelterDetailApi(APIView):
         if shelter is None:
             raise NotFound(f"No shelter with id {shelter_id}.")
         return _json(ShelterDetailOutput(shelter).data, policy=SHELTER)
+
+
+# --- reports ----------------------------------------------------------------------------------------------
+
+
+class ShelterReportsApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(
+        operation_id="shelters_report",
+        parameters=[
+            OpenApiParameter("shelter_id", int, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds to wait."
+            ),
+        ],
+        request=ReportInputSerializer,
+        responses={201: ReportOutput, **error_responses(400, 404), 429: RATE_LIMITED, 503: REPORTS_UNAVAILABLE},
+        description=(
+            "Report a listed shelter's state, anonymously. The report goes to the staff's moderation queue and "
+            "changes nothing by itself; recent unconfirmed locked/closed reports show as `reported` in the nearest "
+            "results. Of the reporter only a salted hash of the address is kept, rotated daily."
+        ),
+    )
+    def post(self, request: Request, shelter_id: int) -> HttpResponseBase:
+        status, body, headers = shelter_report_submit(request._request, shelter_id, request.data)
+        return PRIVATE.apply(_json(body, policy=PRIVATE, status=status, headers=headers))

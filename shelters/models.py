@@ -172,6 +172,9 @@ class ShelterCatalogue(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(null=True)
+    # Bumped by every new or moderated report, apart from `version`: reports do not change the list
+    # (nor the GeoJSON's ETag); the nearest search's overlay of recent reports follows this one.
+    reports_version = models.BigIntegerField(db_default=0)
 
     class Meta:
         verbose_name = _("shelter list version")
@@ -210,3 +213,53 @@ class ShelterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class ReportKind(models.TextChoices):
+    LOCKED = "locked", _("Locked")
+    FULL = "full", _("Full")
+    CLOSED = "closed", _("Closed")
+    DOES_NOT_EXIST = "does_not_exist", _("Does not exist")
+    BAD_CONDITION = "bad_condition", _("In bad condition")
+    NO_ACCESSIBLE_ENTRANCE = "no_accessible_entrance", _("No accessible entrance")
+    OK = "ok", _("Open and fine")
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("Not confirmed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ShelterReport(models.Model):
+    """One anonymous report of a shelter's state. It never changes the shelter by itself: staff
+    confirm or reject it (services/reports.py). Of the reporter only a salted hash of the address is
+    kept (rotated daily, so reports of different days cannot be linked)."""
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="reports", verbose_name=_("shelter"))
+    kind = models.CharField(_("report"), max_length=24, choices=ReportKind.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    position = models.PointField(_("reporter's position"), srid=4326, null=True, blank=True)
+    distance_m = models.FloatField(_("distance from the shelter (m)"), null=True, blank=True)
+    far_from_shelter = models.BooleanField(_("sent from far away"), default=False)
+    client_hash = models.CharField(_("reporter (salted hash)"), max_length=64)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    status = models.CharField(
+        _("moderation"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("moderator")
+    )
+
+    class Meta:
+        verbose_name = _("shelter report")
+        verbose_name_plural = _("shelter reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["shelter", "-created_at"], name="report_shelter_time"),
+            models.Index(fields=["status", "-created_at"], name="report_status_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.shelter_id} · {self.created_at:%Y-%m-%d %H:%M}"

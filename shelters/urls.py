@@ -11,4 +11,5 @@ app_name = "shelters"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("shelters/", views.shelter_map, name="map"),
     path("shelters/<int:shelter_id>/", views.shelter_detail, name="detail"),
+    path("shelters/<int:shelter_id>/report/", views.shelter_report, name="report"),
 ]

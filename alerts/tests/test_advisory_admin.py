@@ -9,6 +9,7 @@ from django.test import Client
 
 from alerts.models import Advisory, Region
 from alerts.tests.advisory_factories import EDITOR_PERMS, AdvisoryFactory, UserFactory
+from kyivguide.testing import verified_staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,7 @@ ADMIN = "/en/admin/alerts/advisory"
 
 
 def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
+    client: Client = verified_staff_client(user)
     return client
 
 

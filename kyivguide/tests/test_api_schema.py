@@ -32,6 +32,8 @@ RESPONSES = {
     "/api/v1/shelters/nearest": {"200", "400"},
     "/api/v1/shelters/{shelter_id}": {"200", "404"},
 }
+# The operations that write (method, answers): anonymous shelter reports.
+WRITES = {"/api/v1/shelters/{shelter_id}/reports": ("post", {"201", "400", "404", "429", "503"})}
 
 
 def schema() -> dict[str, Any]:
@@ -57,14 +59,19 @@ def test_every_api_route_is_an_operation_with_its_answers() -> None:
         if isinstance(pattern, URLPattern)
     }
 
-    assert routes == set(RESPONSES)
+    assert routes == set(RESPONSES) | set(WRITES)
     assert {path: set(operations) for path, operations in document["paths"].items()} == {
-        path: {"get"} for path in RESPONSES
+        **{path: {"get"} for path in RESPONSES},
+        **{path: {method} for path, (method, _) in WRITES.items()},
     }
     assert {path: set(document["paths"][path]["get"]["responses"]) for path in RESPONSES} == RESPONSES
-    for path, answers in RESPONSES.items():
-        responses = document["paths"][path]["get"]["responses"]
-        for code in answers & {"400", "404"}:
+    for path, (method, answers) in WRITES.items():
+        assert set(document["paths"][path][method]["responses"]) == answers
+    operations = [(path, "get", answers) for path, answers in RESPONSES.items()]
+    operations += [(path, method, answers) for path, (method, answers) in WRITES.items()]
+    for path, method, answers in operations:
+        responses = document["paths"][path][method]["responses"]
+        for code in answers & {"400", "404", "429"}:
             assert responses[code]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ApiError"
             }, (path, code)

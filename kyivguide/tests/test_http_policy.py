@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from alerts.models import Advisory
 from kyivguide import http
 from kyivguide.http import CachePolicy
+from kyivguide.testing import verified_staff_client
 from shelters.tests.factories import ShelterFactory
 
 SHELTER_ID = 910001
@@ -72,7 +73,12 @@ ALSO: dict[str, dict[str, str]] = {
     "/api/v1/regions/31": _STATUS_CORS,
 }
 # Patterns whose responses set a cookie or read the session: never cached, whoever asks.
-PRIVATE_ROUTES = {"api/docs/": ("/api/docs/",)}
+PRIVATE_ROUTES = {
+    "api/docs/": ("/api/docs/",),
+    "shelters/<int:shelter_id>/report/": (f"/shelters/{SHELTER_ID}/report/", f"/en/shelters/{SHELTER_ID}/report/"),
+}
+# Patterns that only take writes (POST): answered private, never kept by a cache.
+WRITE_ROUTES = {"api/v1/shelters/<int:shelter_id>/reports": (f"/api/v1/shelters/{SHELTER_ID}/reports",)}
 # The admin's many patterns share one policy; they are checked logged out and logged in below.
 PRIVATE_PREFIXES = ("admin/",)
 # The benchmarks' baseline view (BENCH_ENDPOINTS=1 only) stays as bare as a Django view can be.
@@ -90,7 +96,7 @@ def _patterns(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Ite
 
 def test_every_url_pattern_is_covered() -> None:
     routes = set(_patterns(get_resolver().url_patterns)) - BENCH_ONLY
-    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(PRIVATE_PREFIXES)
+    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(PRIVATE_PREFIXES)
 
 
 @pytest.fixture
@@ -153,11 +159,22 @@ def test_the_private_policy_is_what_django_never_cache_sends() -> None:
 
 @pytest.mark.django_db
 def test_cookie_setting_pages_are_private(client: Client) -> None:
+    ShelterFactory.create(id=SHELTER_ID)
     for paths in PRIVATE_ROUTES.values():
         for path in paths:
             response = client.get(path)
             assert (path, response.status_code, response["Cache-Control"]) == (path, 200, http.PRIVATE.cache_control)
             assert "csrftoken" in response.cookies
+
+
+@pytest.mark.django_db
+def test_write_only_routes_answer_private(client: Client) -> None:
+    ShelterFactory.create(id=SHELTER_ID)
+    for paths in WRITE_ROUTES.values():
+        for path in paths:
+            response = client.post(path, {"kind": "ok"}, content_type="application/json")
+            assert (path, response.status_code, response["Cache-Control"]) == (path, 201, http.PRIVATE.cache_control)
+            assert response.cookies == {}
 
 
 @pytest.mark.django_db
@@ -167,9 +184,8 @@ def test_admin_is_private_logged_out_and_logged_in(client: Client) -> None:
         assert (path, response["Cache-Control"]) == (path, http.PRIVATE.cache_control)
     login = client.get("/admin/login/")
     assert "csrftoken" in login.cookies
-    User.objects.create_superuser("root", password="pw-for-test")
-    # django-axes counts sign-ins per address, so authentication needs the request.
-    assert client.login(request=HttpRequest(), username="root", password="pw-for-test")
+    # Signed in with both factors (kyivguide/staff_auth.py).
+    verified_staff_client(User.objects.create_superuser("root", password="pw-for-test"), client)
     for path in ("/admin/", "/admin/alerts/advisory/", "/en/admin/shelters/shelter/"):
         response = client.get(path)
         assert (path, response.status_code, response["Cache-Control"]) == (path, 200, http.PRIVATE.cache_control)

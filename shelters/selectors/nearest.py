@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import TypedDict
 
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 
 from shelters.hours import hours_label, is_open_at, walking_minutes
 from shelters.models import OpeningHours, ShelterStatus
-from shelters.selectors.shelter_index import Listing, shelter_index
+from shelters.selectors.shelter_index import Entry, shelter_index, shelter_reports_overlay
 
 
 class NearestShelter(TypedDict):
@@ -31,6 +32,7 @@ class NearestShelter(TypedDict):
     wheelchair_accessible: bool | None
     hours: str
     status: str
+    reported: dict[str, object] | None
     lat: float
     lon: float
     distance_m: float
@@ -52,13 +54,20 @@ def shelters_nearest(
     object takes a dozen ctypes calls, each of which hands the GIL to another thread of a busy server.
 
     Never closed ones; pupils-only school shelters only when `pupils`; with `open_at` only shelters
-    open at that instant in Kyiv time (hours.is_open_at) and not reported locked; with `accessible`
-    only wheelchair-accessible ones; with `kinds` only those kinds of place.
+    open at that instant in Kyiv time (hours.is_open_at) and not reported locked (its status, or a
+    recent unconfirmed "locked" report: selectors/reports.py); with `accessible` only
+    wheelchair-accessible ones; with `kinds` only those kinds of place. `reported` is the shelter's
+    recent unconfirmed locked/closed reports, or None.
     """
     lon, lat = point if isinstance(point, tuple) else (point.x, point.y)
     wanted_kinds = frozenset(kinds or ())
+    index = shelter_index()
+    overlay = shelter_reports_overlay()
+    reports = overlay.reports
+    locked = overlay.locked if open_at is not None else frozenset()
 
-    def keep(listing: Listing) -> bool:
+    def keep(entry: Entry) -> bool:
+        listing = entry.listing
         if listing.status == ShelterStatus.CLOSED or (listing.opening_hours == OpeningHours.SCHOOL and not pupils):
             return False
         if (accessible and listing.wheelchair_accessible is not True) or (
@@ -67,6 +76,7 @@ def shelters_nearest(
             return False
         return open_at is None or (
             listing.status != ShelterStatus.LOCKED_REPORTED
+            and entry.id not in locked
             and is_open_at(
                 opening_hours=listing.opening_hours,
                 opens_at=listing.opens_at,
@@ -76,6 +86,7 @@ def shelters_nearest(
             )
         )
 
+    now = timezone.now()
     return [
         {
             "id": shelter.id,
@@ -89,10 +100,11 @@ def shelters_nearest(
             "wheelchair_accessible": shelter.listing.wheelchair_accessible,
             "hours": hours_label(shelter.listing.opening_hours, shelter.listing.opens_at, shelter.listing.closes_at),
             "status": shelter.listing.status,
+            "reported": recent.as_json(now) if (recent := reports.get(shelter.id)) else None,
             "lat": shelter.lat,
             "lon": shelter.lon,
             "distance_m": distance,
             "walk_minutes": walking_minutes(distance),
         }
-        for distance, shelter in shelter_index().nearest(lat, lon, limit, keep)
+        for distance, shelter in index.nearest(lat, lon, limit, keep)
     ]

@@ -9,7 +9,9 @@ the box around its points is farther than the last of the best found so far.
 
 PostgreSQL stays the source of truth: the index is rebuilt from it when the catalogue version
 changes (every import and staff change bumps it, services/catalogue.py), which each process looks
-at at most once a second. An answer thus lags a change by a second at most (its Cache-Control
+at at most once a second. Reports do not rebuild it: the same look reads the reports' version, and
+a small overlay of the recent unconfirmed locked/closed reports (selectors/reports.py) is reloaded
+beside the index. An answer thus lags a change by a second at most (its Cache-Control
 allows 30).
 """
 
@@ -28,9 +30,14 @@ from django.db.models import F, FloatField, Func
 
 from shelters.geo import EARTH_RADIUS_M
 from shelters.models import Shelter, ShelterStatus
-from shelters.selectors.catalogue import shelters_catalogue_version
+from shelters.selectors.catalogue import shelters_catalogue_versions
+from shelters.selectors.reports import EMPTY_OVERLAY, ReportsOverlay, shelters_reports_overlay
 
 CHECK_SECONDS = 1.0
+# The overlay of recent reports is reloaded when a report comes or is moderated (the reports'
+# version, read with the list's), and while it holds any, at least this often, so that reports leave
+# it as they age past the window.
+REPORTS_RELOAD_SECONDS = 30.0
 LEAF_SIZE = 16
 
 
@@ -97,7 +104,7 @@ class ShelterIndex:
         self._build(2 * node + 1, lo, mid)
         self._build(2 * node + 2, mid, hi)
 
-    def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Listing], bool]) -> list[tuple[float, Entry]]:
+    def nearest(self, lat: float, lon: float, limit: int, keep: Callable[[Entry], bool]) -> list[tuple[float, Entry]]:
         """(great-circle metres, shelter) of the `limit` nearest that `keep` accepts, by (distance, id)."""
         qx, qy, qz = to_xyz(lat, lon)
         points, boxes = self.points, self.boxes
@@ -113,7 +120,7 @@ class ShelterIndex:
                 continue
             if hi - lo <= LEAF_SIZE:
                 for x, y, z, shelter in points[lo:hi]:
-                    if keep(shelter.listing):
+                    if keep(shelter):
                         entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
                         if len(best) < limit:
                             heapq.heappush(best, entry)
@@ -165,6 +172,10 @@ def _load() -> ShelterIndex:
 class _Current:
     index: ShelterIndex | None = None
     version = ""
+    # Version 0 has no report at all: a process starts with the empty overlay it would load.
+    reports = EMPTY_OVERLAY
+    reports_version = 0
+    reports_loaded_at = -math.inf
     checked_at = -math.inf
     lock = threading.Lock()
 
@@ -181,15 +192,26 @@ def shelter_index() -> ShelterIndex:
         current.lock.acquire()
     try:
         if current.index is None or time.monotonic() - current.checked_at >= CHECK_SECONDS:
-            version = shelters_catalogue_version().tag
-            if current.index is None or version != current.version:
-                current.index, current.version = _load(), version
+            catalogue, reports_version = shelters_catalogue_versions()
+            if current.index is None or catalogue.tag != current.version:
+                current.index, current.version = _load(), catalogue.tag
+            if reports_version != current.reports_version or (
+                current.reports.reports and time.monotonic() - current.reports_loaded_at >= REPORTS_RELOAD_SECONDS
+            ):
+                current.reports, current.reports_version = shelters_reports_overlay(), reports_version
+                current.reports_loaded_at = time.monotonic()
             current.checked_at = time.monotonic()
         return current.index
     finally:
         current.lock.release()
 
 
+def shelter_reports_overlay() -> ReportsOverlay:
+    """The recent reports as of this process's last look (call shelter_index() first)."""
+    return _Current.reports
+
+
 def shelter_index_forget() -> None:
-    """Drop this process's index (tests write shelters without bumping the catalogue)."""
+    """Drop this process's index and overlay (tests write shelters without bumping the catalogue)."""
     _Current.index = None
+    _Current.reports, _Current.reports_version, _Current.reports_loaded_at = EMPTY_OVERLAY, 0, -math.inf

@@ -3,7 +3,12 @@ the catalogue version and staff decisions (catalogue.py)."""
 
 from __future__ import annotations
 
-from shelters.services.catalogue import shelter_catalogue_bump, shelter_set_active, shelter_set_status
+from shelters.services.catalogue import (
+    shelter_catalogue_bump,
+    shelter_mark_verified,
+    shelter_set_active,
+    shelter_set_status,
+)
 from shelters.services.import_summary import ImportFailed, ImportRefused, ImportSummary
 from shelters.services.imports import (
     DEFAULT_CITY_SOURCE,
@@ -26,6 +31,7 @@ __all__ = [
     "ImportSummary",
     "default_source",
     "shelter_catalogue_bump",
+    "shelter_mark_verified",
     "shelter_set_active",
     "shelter_set_status",
     "shelters_import",

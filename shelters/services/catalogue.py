@@ -50,3 +50,12 @@ def shelter_set_active(*, shelter_ids: list[int], active: bool) -> int:
         if changed:
             shelter_catalogue_bump()
     return changed
+
+
+def shelter_mark_verified(*, shelter_ids: list[int], at: datetime) -> int:
+    """Staff checked these shelters on the spot: `verified_at` is set, the status stays as it is."""
+    with transaction.atomic():
+        changed = Shelter.objects.filter(id__in=shelter_ids).update(verified_at=at, updated_at=timezone.now())
+        if changed:
+            shelter_catalogue_bump()
+    return changed

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from kyivguide.plurals import plural_forms
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, SCHOOL_CLOSES, SCHOOL_OPENS, WALKING_SPEED_M_PER_MIN
-from shelters.models import Protection, ShelterKind, ShelterStatus
+from shelters.models import Protection, ReportKind, ShelterKind, ShelterStatus
 
 register = template.Library()
 
@@ -74,3 +74,68 @@ def shelters_client_config() -> SafeString:
         "strings": client_strings(),
     }
     return json_script(config, "shelters-config")
+
+
+# The numbers that pick each plural form of a language, in the order of its gettext forms: the
+# report JavaScript (static/js/shelter-report.js) applies the same language's rule to choose one.
+PLURAL_SAMPLES = {"uk": (1, 2, 5), "en": (1, 2)}
+
+
+def reported_text(kind: str, minutes: int) -> str:
+    """ "Reported locked 5 minutes ago, not confirmed" (`kind` locked or closed); `{n}` left for the browser."""
+    if kind == "locked":
+        return ngettext(
+            "Reported locked {n} minute ago, not confirmed", "Reported locked {n} minutes ago, not confirmed", minutes
+        )
+    return ngettext(
+        "Reported closed {n} minute ago, not confirmed", "Reported closed {n} minutes ago, not confirmed", minutes
+    )
+
+
+def report_count_text(count: int) -> str:
+    return ngettext("{n} report", "{n} reports", count)
+
+
+def report_client_config() -> dict[str, Any]:
+    samples = PLURAL_SAMPLES.get(get_language() or "uk", PLURAL_SAMPLES["uk"])
+    return {
+        "lang": get_language(),
+        "reportUrl": reverse("shelters:report", args=[0]),
+        "kinds": {str(value): str(label) for value, label in ReportKind.choices},
+        "plurals": {
+            "reportedLocked": [reported_text("locked", n) for n in samples],
+            "reportedClosed": [reported_text("closed", n) for n in samples],
+            "reportCount": [report_count_text(n) for n in samples],
+        },
+        "strings": {
+            "report": _("Report a problem"),
+            "sending": _("Sending your report…"),
+            "sent": _("Thank you: your report was sent. Staff will check it."),
+            "queued": _(
+                "You are offline: the report is saved on this phone and will be sent when you are back online."
+            ),
+            "queuedSent": _("You are back online: your saved report was sent."),
+            "limited": _("This shelter was reported from your connection a moment ago; try again later."),
+            "failed": _("The report could not be sent. Try again, or call 101."),
+        },
+    }
+
+
+@register.simple_tag
+def shelter_report_config() -> SafeString:
+    return json_script(report_client_config(), "report-config")
+
+
+@register.simple_tag
+def shelter_reported_text(kind: str, minutes: int) -> str:
+    return reported_text(kind, minutes).format(n=minutes)
+
+
+@register.simple_tag
+def shelter_report_count(count: int) -> str:
+    return report_count_text(count).format(n=count)
+
+
+@register.filter
+def report_kind_label(kind: str | None) -> str:
+    return str(ReportKind(kind).label) if kind in ReportKind.values else ""

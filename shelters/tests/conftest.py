@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,3 +15,10 @@ def fresh_shelter_index() -> Iterator[None]:
     shelter_index_forget()
     yield
     shelter_index_forget()
+
+
+@pytest.fixture
+def tiles(live_server: Any, settings: Any) -> str:
+    """Map tiles from the live server's /tiles/ path (the browser tests answer or abort it), never the internet."""
+    settings.MAP_TILE_URL = f"{live_server.url}/tiles/{{z}}/{{x}}/{{y}}.png"
+    return f"{live_server.url}/tiles/**"

@@ -22,12 +22,6 @@ BLANK_PNG = base64.b64decode(
 MAIDAN = (50.4501, 30.5234)
 
 
-@pytest.fixture
-def tiles(live_server: Any, settings: Any) -> str:
-    settings.MAP_TILE_URL = f"{live_server.url}/tiles/{{z}}/{{x}}/{{y}}.png"
-    return f"{live_server.url}/tiles/**"
-
-
 def serve_tiles(page: Any, pattern: str) -> list[str]:
     served: list[str] = []
 

@@ -278,6 +278,7 @@ def test_a_result_carries_what_a_list_needs() -> None:
         "wheelchair_accessible": True,
         "hours": "06:00-23:30",
         "status": "unverified",
+        "reported": None,
         "lat": 50.4475,
         "lon": 30.5236,
         "walk_minutes": 6,

@@ -232,6 +232,9 @@
       facts.appendChild(element("li", "shelter-status status-" + result.status, config.statuses[result.status] || result.status));
     }
     item.appendChild(facts);
+    // shelter-report.js, when the page has it: recent unconfirmed reports, and a "report a problem".
+    var reports = window.KyivReports;
+    if (result.reported && reports) item.appendChild(element("p", "shelter-reported", reports.reportedText(result.reported)));
     var routes = directions(result, origin);
     var actions = element("p", "shelter-item-actions");
     actions.appendChild(element("span", "shelter-directions-label", config.strings.directions + ":"));
@@ -240,6 +243,7 @@
     osm.rel = "noopener";
     actions.appendChild(osm);
     item.appendChild(actions);
+    if (reports) item.appendChild(reports.cardReport(result, origin));
     return item;
   }
 
