@@ -447,6 +447,8 @@ class PostgresCluster:
         if (self.data / "postmaster.pid").exists():
             self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
 def verified_staff_client(user: Any, client: Any = None) -> Any:
     """A test client signed in as `user` with both factors: a confirmed TOTP device of the user's
     own, and a session that passed it (what the second step's form leaves behind)."""

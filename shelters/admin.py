@@ -283,6 +283,7 @@ class ShelterImportAdmin(admin.ModelAdmin[ShelterImport]):
         # The log is the record of what changed the public list and why: not deletable either.
         return False
 
+
 @admin.register(ShelterReport)
 class ShelterReportAdmin(admin.ModelAdmin[ShelterReport]):
     """The moderation queue, newest first: reports are records (every field read-only, none deleted);
