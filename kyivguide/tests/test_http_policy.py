@@ -71,6 +71,8 @@ ALSO: dict[str, dict[str, str]] = {
 }
 # Patterns whose responses set a cookie or read the session: never cached, whoever asks.
 PRIVATE_ROUTES = {"api/docs/": ("/api/docs/",)}
+# Patterns that take POSTs only (browsers' reports): never cached either.
+POST_ONLY = {"csp-report": ("/csp-report", b'{"csp-report": {"blocked-uri": "inline"}}')}
 # The admin's many patterns share one policy; they are checked logged out and logged in below.
 PRIVATE_PREFIXES = ("admin/",)
 # The benchmarks' baseline view (BENCH_ENDPOINTS=1 only) stays as bare as a Django view can be.
@@ -88,7 +90,7 @@ def _patterns(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Ite
 
 def test_every_url_pattern_is_covered() -> None:
     routes = set(_patterns(get_resolver().url_patterns)) - BENCH_ONLY
-    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(PRIVATE_PREFIXES)
+    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(POST_ONLY) | set(PRIVATE_PREFIXES)
 
 
 @pytest.fixture
@@ -147,6 +149,12 @@ def test_the_private_policy_is_what_django_never_cache_sends() -> None:
     response = HttpResponse()
     add_never_cache_headers(response)
     assert response["Cache-Control"] == http.PRIVATE.cache_control
+
+
+def test_post_only_urls_are_private(client: Client) -> None:
+    for path, body in POST_ONLY.values():
+        response = client.post(path, body, content_type="application/json")
+        assert (path, response.status_code, response["Cache-Control"]) == (path, 204, http.PRIVATE.cache_control)
 
 
 @pytest.mark.django_db
