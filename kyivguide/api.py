@@ -172,7 +172,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: OpenApiResponse(API_ERROR, description=_ERRORS[status]) for status in statuses}
 
 
-# The one operation kyivguide.throttling leaves alone (README: "Request limits").
+# The one operation kyivguide.throttling leaves alone (README, "Security in the browser and request limits").
 UNTHROTTLED_OPERATIONS = frozenset({"status"})
 
 

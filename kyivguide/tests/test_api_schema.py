@@ -16,7 +16,7 @@ from alerts.api.status import status_view
 from shelters import api_urls as shelters_api_urls
 
 # Every operation and the answers it gives (the 304s where a conditional request is honoured; the 429 of
-# the throttling everywhere but on the status, README "Request limits").
+# the throttling everywhere but on the status: README, "Security in the browser and request limits").
 RESPONSES = {
     "/api/v1/status": {"200", "304"},
     "/api/v1/status/{uid}": {"200", "304", "404", "429"},
