@@ -64,6 +64,14 @@ def test_exact_count_then_429_with_retry_after_until_the_window_moves_on(client:
         assert statuses(client, path, 4) == [200, 200, 200, 429]
 
 
+def test_a_429_is_never_cacheable_even_where_the_url_is(client: Client) -> None:
+    with rates(read="1/min"), time_machine.travel(MOMENT, tick=False):
+        assert client.get("/api/schema/")["Cache-Control"] == "public, max-age=300"
+        refused = client.get("/api/schema/")
+
+    assert (refused.status_code, refused["Cache-Control"], refused["Retry-After"]) == (429, "no-store", "60")
+
+
 def test_clients_are_counted_apart_by_the_address_the_proxy_saw(client: Client) -> None:
     first, second = forwarded("127.0.0.11"), forwarded("127.0.0.12")
     # Addresses left of the proxy's own entry are the client's claims: a new one buys no new budget.

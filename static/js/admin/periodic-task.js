@@ -5,6 +5,7 @@
 (function () {
   "use strict";
 
+  var inWords = document.currentScript.getAttribute("data-in-words");
   var data = document.getElementById("readable-crontabs");
   var select = document.getElementById("id_crontab");
   var help = document.querySelector(".field-crontab .help");
@@ -22,6 +23,6 @@
   select.addEventListener("change", function () {
     help.textContent = original;
     help.appendChild(document.createElement("br"));
-    help.appendChild(document.createTextNode("Translation: " + (readable[select.value] || "")));
+    help.appendChild(document.createTextNode(inWords + " " + (readable[select.value] || "")));
   });
 })();
