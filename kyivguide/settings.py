@@ -433,8 +433,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         # No inline code, no eval: scripts and styles come from our origin only; NONCE adds a
-        # per-response nonce only to the responses whose template used one (the admin's map widget),
-        # so the public pages stay byte-identical and cacheable.
+        # per-response nonce only to the responses whose template used one (the admin's map widget,
+        # the API docs), so the public pages keep one constant header and stay cacheable.
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         # data: images: Leaflet blanks a removed tile with a data: GIF, Swagger UI's and the admin's

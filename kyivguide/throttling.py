@@ -8,16 +8,20 @@ from DEFAULT_THROTTLE_CLASSES; the plain views of hot paths, which skip DRF's re
 `Retry-After` (whole seconds) and `{"error": "throttled", "message": ...}`.
 
 DRF's SimpleRateThrottle keeps each client's request times of the last window (a sliding window):
-one cache read and one write per request.
+one cache read and one write per request. Without Redis the limit is not enforced (logged): the API
+keeps answering from the database, as it is built to, rather than failing every request for the sake
+of counting it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from rest_framework.exceptions import Throttled
@@ -28,6 +32,8 @@ from rest_framework.throttling import SimpleRateThrottle
 # through DEFAULT_THROTTLE_CLASSES.
 from kyivguide.http import THROTTLED
 from kyivguide.security import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class ClientRateThrottle(SimpleRateThrottle):
@@ -46,7 +52,11 @@ class ClientRateThrottle(SimpleRateThrottle):
         self.scope = self.fixed_scope or ("read" if request.method in SAFE_METHODS else "write")
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError as exc:
+            logger.warning("request limits not enforced: the cache is unavailable (%s)", type(exc).__name__)
+            return True
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}

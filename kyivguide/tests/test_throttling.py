@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,6 +71,19 @@ def test_a_429_is_never_cacheable_even_where_the_url_is(client: Client) -> None:
         refused = client.get("/api/schema/")
 
     assert (refused.status_code, refused["Cache-Control"], refused["Retry-After"]) == (429, "no-store", "60")
+
+
+def test_without_redis_the_api_answers_unthrottled(client: Client, caplog: Any) -> None:
+    with socket.socket() as probe:  # a free port, nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    away = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0"}
+    with rates(read="1/min"), override_settings(CACHES={"default": away}):
+        assert statuses(client, NEAREST, 2) + statuses(client, ALERTS, 1) == [200, 200, 200]
+
+    assert [r.getMessage() for r in caplog.records if r.name == "kyivguide.throttling"] == [
+        "request limits not enforced: the cache is unavailable (ConnectionError)"
+    ] * 3
 
 
 def test_clients_are_counted_apart_by_the_address_the_proxy_saw(client: Client) -> None:
