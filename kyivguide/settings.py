@@ -398,6 +398,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would send the schema's URL to swagger.io's online validator for a badge (an image
+    # the Content-Security-Policy refuses anyway): off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": "none"},
     # The kinds of place appear in the nearest results and the shelter detail: one named enum.
     "ENUM_NAME_OVERRIDES": {"ShelterKindEnum": "shelters.models.ShelterKind"},
     # drf-spectacular's own hook (named enums), then the 429 of every throttled operation.

@@ -91,6 +91,8 @@ def test_the_api_docs_start_up_script_runs_by_the_responses_nonce(client: Client
     body = response.content.decode()
     assert body.count(f'<script nonce="{nonce}">') == 1
     assert_no_inline_code(body, nonce, "/api/docs/")
+    # No badge from swagger.io's online validator (it would load an image from there).
+    assert '"validatorUrl": "none"' in body
     # A fresh nonce for every response (the page is never cached).
     assert nonce_of(client.get("/api/docs/")[HEADER]) != nonce
 
