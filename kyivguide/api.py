@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kyivguide.http import THROTTLED
+
 
 def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
     """ValidationError details are nested dicts/lists; turn them into (field, message) pairs."""
@@ -58,6 +60,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message = str(detail) if not isinstance(detail, (dict, list)) else "; ".join(m for _, m in _flatten(detail))
         code = exc.get_codes() if not isinstance(exc.get_codes(), (dict, list)) else exc.default_code
         response.data = {"error": str(code), "message": message}
+    if isinstance(exc, exceptions.Throttled):
+        THROTTLED.apply(response)
     return response
 
 
@@ -166,6 +170,26 @@ NOT_MODIFIED = OpenApiResponse(
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: OpenApiResponse(API_ERROR, description=_ERRORS[status]) for status in statuses}
+
+
+# The one operation kyivguide.throttling leaves alone (README, "Security in the browser and request limits").
+UNTHROTTLED_OPERATIONS = frozenset({"status"})
+
+
+def document_throttling(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every throttled operation documents its 429 and `Retry-After`."""
+    answer = {
+        "description": "Too many requests from this client (`error`: `throttled`); `Retry-After` says when to retry.",
+        "headers": {
+            "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "required": True, "description": "seconds"}
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}},
+    }
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            if operation.get("operationId") not in UNTHROTTLED_OPERATIONS:
+                operation["responses"]["429"] = answer
+    return result
 
 
 View = TypeVar("View", bound=Callable[..., Any])

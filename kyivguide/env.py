@@ -8,6 +8,7 @@ the wrong configuration.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -122,6 +123,19 @@ def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Ma
         return default
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+# A request rate as DRF's throttling reads it: a count per second, minute, hour or day.
+_RATE = re.compile(r"[1-9][0-9]*/(?:s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if not _RATE.fullmatch(value):
+        raise ConfigError(f"{name} must be a rate such as 120/min (a count per s, min, hour or day), got {value!r}")
     return value
 
 

@@ -106,6 +106,12 @@ PRIVATE = CachePolicy(
     "a cookie: never kept by any cache",
     never=True,
 )
+THROTTLED = CachePolicy(
+    "throttled",
+    "no-store",
+    "a 429 (kyivguide.throttling) answers one client's excess: no cache may give it to anyone else, "
+    "whatever the URL's own policy",
+)
 # What whitenoise sends for /static/ (the tests check it): a name with a content hash (production's
 # manifest storage) for ever; a plain name (DEBUG's storage, a file missing from the manifest) for
 # WHITENOISE_MAX_AGE seconds.
@@ -137,6 +143,7 @@ POLICIES = (
     PROBE,
     UNAVAILABLE,
     PRIVATE,
+    THROTTLED,
     STATIC_HASHED,
     STATIC_PLAIN,
 )
@@ -148,12 +155,14 @@ View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def cache_policy(policy: CachePolicy) -> Callable[[View], View]:
-    """A view decorator: every response of the view (errors it returns included) carries `policy`."""
+    """A view decorator: every response of the view (errors it returns included) carries `policy`,
+    except a 429, which keeps THROTTLED's."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            return policy.apply(view(request, *args, **kwargs))
+            response = view(request, *args, **kwargs)
+            return response if response.status_code == 429 else policy.apply(response)
 
         return wrapped  # type: ignore[return-value]
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from kyivguide.env import (
@@ -21,6 +23,7 @@ from kyivguide.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
     parse_database_url,
 )
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "kyivguide",
     "alerts",
     "shelters",
@@ -82,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kyivguide.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files are no documents and need no policy.
+    "csp.middleware.CSPMiddleware",
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch
     # the session and stay cacheable (no `Vary: Cookie`).
     "kyivguide.middleware.PathLocaleMiddleware",
@@ -396,6 +402,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- REST API -------------------------------------------------------------------------------------------
 
+# Requests per client address (kyivguide.throttling): "N/s", "N/min", "N/hour" or "N/day". Reads are
+# every GET of the API, writes every other method; a phone on the pages uses a few reads a minute.
+API_THROTTLE_READS = env_rate("API_THROTTLE_READS", "120/min")
+API_THROTTLE_WRITES = env_rate("API_THROTTLE_WRITES", "20/min")
+# The scopes of kyivguide.throttling.ClientRateThrottle; CSP reports have a budget of their own, so
+# a page that trips the policy never uses up its visitor's writes.
+API_THROTTLE_RATES = {"read": API_THROTTLE_READS, "write": API_THROTTLE_WRITES, "csp-report": API_THROTTLE_WRITES}
+
 REST_FRAMEWORK = {
     # The public API is anonymous: no session, no cookie, so responses stay cacheable.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -408,6 +422,9 @@ REST_FRAMEWORK = {
     # Bounded page size, and a 400 for a bad limit/offset (DRF's own paginator takes any integer).
     "DEFAULT_PAGINATION_CLASS": "kyivguide.api.BoundedPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["kyivguide.throttling.ClientRateThrottle"],
+    # What DRF's own get_ident would use; ClientRateThrottle counts by kyivguide.security.client_ip.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -422,6 +439,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would send the schema's URL to swagger.io's online validator for a badge (an image
+    # the Content-Security-Policy refuses anyway): off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": "none"},
     # The kinds of place appear in the nearest results and the shelter detail: one named enum.
     "ENUM_NAME_OVERRIDES": {
         "ShelterKindEnum": "shelters.models.ShelterKind",
@@ -429,6 +449,8 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "alerts.choices.AlertKind",
         "ReportKindEnum": "shelters.models.ReportKind",
     },
+    # drf-spectacular's own hook (named enums), then the 429 of every throttled operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kyivguide.api.document_throttling"],
 }
 
 # --- Maps -----------------------------------------------------------------------------------------------
@@ -444,6 +466,39 @@ LEAFLET_CONFIG = {
     "MAX_ZOOM": 19,
     "TILES": [("OpenStreetMap", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})],
     "RESET_VIEW": False,
+}
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------------
+
+# The map's tiles are the only thing a page loads from another origin.
+_tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+if _tiles.scheme not in ("http", "https") or not _tiles.netloc:
+    raise ConfigError(f"MAP_TILE_URL must be an http(s) URL template, got {MAP_TILE_URL!r}")
+# A tile URL with a {s} subdomain placeholder loads from every subdomain of its host.
+MAP_TILE_ORIGIN = f"{_tiles.scheme}://" + (
+    "*." + _tiles.netloc.split(".", 1)[1] if "{s}" in MAP_TILE_URL.split("/")[2] else _tiles.netloc
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # No inline code, no eval: scripts and styles come from our origin only; NONCE adds a
+        # per-response nonce only to the responses whose template used one (the admin's map widget,
+        # the API docs), so the public pages keep one constant header and stay cacheable.
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: images: Leaflet blanks a removed tile with a data: GIF, Swagger UI's and the admin's
+        # stylesheets draw icons as data: SVGs. An image cannot run code.
+        "img-src": [SELF, "data:", MAP_TILE_ORIGIN],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report",
+    },
 }
 
 # --- Shelters (shelters app) ----------------------------------------------------------------------------

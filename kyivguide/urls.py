@@ -6,8 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kyivguide import health, pwa, views
+from kyivguide import health, pwa, security, views
 from kyivguide.http import PRIVATE, SCHEMA, cache_policy
+from kyivguide.throttling import throttle
 
 handler404 = "kyivguide.views.page_not_found"
 
@@ -25,8 +26,13 @@ urlpatterns = [
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("feeds/", include("alerts.feed_urls")),
     path("api/schema/", cache_policy(SCHEMA)(SpectacularAPIView.as_view()), name="api-schema"),
-    # The docs page sets a CSRF cookie (Swagger UI's "try it out" sends it back).
-    path("api/docs/", cache_policy(PRIVATE)(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    # The docs page sets a CSRF cookie (Swagger UI's "try it out" sends it back), and a CSP nonce.
+    path(
+        "api/docs/",
+        cache_policy(PRIVATE)(SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api_docs.html")),
+        name="api-docs",
+    ),
+    path("csp-report", throttle(scope="csp-report")(security.csp_report), name="csp-report"),
 ]
 
 # Pages: Ukrainian at /…, English at /en/… (the language comes from the URL, never from a cookie).

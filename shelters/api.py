@@ -33,6 +33,7 @@ from kyivguide.api import (
     invalid_input,
 )
 from kyivguide.http import GEOJSON, NEAREST, PRIVATE, SHELTER, CachePolicy, not_modified
+from kyivguide.throttling import throttle
 from shelters.geo import EARTH_RADIUS_M
 from shelters.hours import DETOUR_FACTOR, WALKING_SPEED_M_PER_MIN, hours_label
 from shelters.importing.phones import phone_numbers
@@ -167,6 +168,7 @@ class SheltersNearestSchema(APIView):
 
 @documented_by(SheltersNearestSchema)
 @get_only
+@throttle
 def shelters_nearest_view(request: HttpRequest) -> HttpResponse:
     params = NearestInput(data=request.GET)
     if not params.is_valid():

@@ -35,7 +35,7 @@ def test_banner_turns_to_air_alert_then_to_unknown_when_the_upstream_stops(
     # with no reload, the banner says so.
     feed_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
     page.wait_for_function(
-        "document.getElementById('status-headline').textContent === 'Air alert: missile threat'", timeout=25000
+        "() => document.getElementById('status-headline').textContent === 'Air alert: missile threat'", timeout=25000
     )
     assert page.locator("#status-banner").get_attribute("class") == "status-banner state-alert"
     assert page.locator('[data-when="alert"]').is_visible()
@@ -44,7 +44,9 @@ def test_banner_turns_to_air_alert_then_to_unknown_when_the_upstream_stops(
     # The upstream stops answering: once the data is older than the threshold, the banner turns to
     # "Status unknown" by itself (the page ages its data; it also learns it from the server).
     feed_upstream.set(ACTIVE, FakeResponse(503, b"unavailable"))
-    page.wait_for_function("document.getElementById('status-headline').textContent === 'Status unknown'", timeout=20000)
+    page.wait_for_function(
+        "() => document.getElementById('status-headline').textContent === 'Status unknown'", timeout=20000
+    )
     assert page.locator("#status-banner").get_attribute("data-state") == "unknown"
     assert "Last known: Air alert: missile threat" in page.locator("#status-detail").inner_text()
     assert page.locator('[data-when="unknown"]').is_visible()

@@ -45,7 +45,7 @@ def home_page(live_server: Any, page: Any) -> Any:
         "**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
     )
     page.goto(f"{live_server.url}/")
-    page.wait_for_function("window.KyivStatus !== undefined")
+    page.wait_for_function("() => window.KyivStatus !== undefined")
     return page
 
 
@@ -191,7 +191,7 @@ def test_threat_label_on_the_phone(home_page: Any, live_server: Any) -> None:
 
     ukrainian = home_page.evaluate(script, inputs)
     home_page.goto(f"{live_server.url}/en/")
-    home_page.wait_for_function("window.KyivStatus !== undefined")
+    home_page.wait_for_function("() => window.KyivStatus !== undefined")
     english = home_page.evaluate(script, inputs)
 
     assert list(zip(ids(LABELS), ukrainian, english, strict=True)) == [(c["name"], c["uk"], c["en"]) for c in LABELS]

@@ -15,22 +15,23 @@ from alerts import api_urls as alerts_api_urls
 from alerts.api.status import status_view
 from shelters import api_urls as shelters_api_urls
 
-# Every operation and the answers it gives (the 304s where a conditional request is honoured).
+# Every operation and the answers it gives (the 304s where a conditional request is honoured; the 429 of
+# the throttling everywhere but on the status: README, "Security in the browser and request limits").
 RESPONSES = {
     "/api/v1/status": {"200", "304"},
-    "/api/v1/status/{uid}": {"200", "304", "404"},
-    "/api/v1/locate": {"200", "400"},
-    "/api/v1/regions": {"200", "304", "400"},
-    "/api/v1/regions/{uid}": {"200", "400", "404"},
-    "/api/v1/regions/map": {"200", "304"},
-    "/api/v1/regions/{uid}/history": {"200", "400", "404"},
-    "/api/v1/alerts": {"200", "400"},
-    "/api/v1/advisories": {"200", "304", "400"},
-    "/api/v1/advisories/{advisory_id}": {"200", "304", "404"},
-    "/api/v1/advisories/{advisory_id}/cap": {"200", "304", "404"},
-    "/api/v1/shelters": {"200", "304", "400"},
-    "/api/v1/shelters/nearest": {"200", "400"},
-    "/api/v1/shelters/{shelter_id}": {"200", "404"},
+    "/api/v1/status/{uid}": {"200", "304", "404", "429"},
+    "/api/v1/locate": {"200", "400", "429"},
+    "/api/v1/regions": {"200", "304", "400", "429"},
+    "/api/v1/regions/{uid}": {"200", "400", "404", "429"},
+    "/api/v1/regions/map": {"200", "304", "429"},
+    "/api/v1/regions/{uid}/history": {"200", "400", "404", "429"},
+    "/api/v1/alerts": {"200", "400", "429"},
+    "/api/v1/advisories": {"200", "304", "400", "429"},
+    "/api/v1/advisories/{advisory_id}": {"200", "304", "404", "429"},
+    "/api/v1/advisories/{advisory_id}/cap": {"200", "304", "404", "429"},
+    "/api/v1/shelters": {"200", "304", "400", "429"},
+    "/api/v1/shelters/nearest": {"200", "400", "429"},
+    "/api/v1/shelters/{shelter_id}": {"200", "404", "429"},
 }
 # The operations that write (method, answers): anonymous shelter reports.
 WRITES = {"/api/v1/shelters/{shelter_id}/reports": ("post", {"201", "400", "404", "429", "503"})}

@@ -79,6 +79,8 @@ PRIVATE_ROUTES = {
 }
 # Patterns that only take writes (POST): answered private, never kept by a cache.
 WRITE_ROUTES = {"api/v1/shelters/<int:shelter_id>/reports": (f"/api/v1/shelters/{SHELTER_ID}/reports",)}
+# Patterns that take POSTs only (browsers' CSP reports): never cached either.
+POST_ONLY = {"csp-report": ("/csp-report", b'{"csp-report": {"blocked-uri": "inline"}}')}
 # The admin's many patterns share one policy; they are checked logged out and logged in below.
 PRIVATE_PREFIXES = ("admin/",)
 # The benchmarks' baseline view (BENCH_ENDPOINTS=1 only) stays as bare as a Django view can be.
@@ -96,7 +98,7 @@ def _patterns(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Ite
 
 def test_every_url_pattern_is_covered() -> None:
     routes = set(_patterns(get_resolver().url_patterns)) - BENCH_ONLY
-    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(PRIVATE_PREFIXES)
+    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(POST_ONLY) | set(PRIVATE_PREFIXES)
 
 
 @pytest.fixture
@@ -155,6 +157,12 @@ def test_the_private_policy_is_what_django_never_cache_sends() -> None:
     response = HttpResponse()
     add_never_cache_headers(response)
     assert response["Cache-Control"] == http.PRIVATE.cache_control
+
+
+def test_post_only_urls_are_private(client: Client) -> None:
+    for path, body in POST_ONLY.values():
+        response = client.post(path, body, content_type="application/json")
+        assert (path, response.status_code, response["Cache-Control"]) == (path, 204, http.PRIVATE.cache_control)
 
 
 @pytest.mark.django_db

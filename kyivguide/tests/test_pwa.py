@@ -108,7 +108,7 @@ def test_offline_the_guide_still_opens_and_other_pages_say_status_unknown(live_s
     page.goto(f"{live_server.url}/en/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now the service worker controls the page
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/en/guide/")
@@ -140,7 +140,7 @@ def test_offline_the_shelter_map_lists_the_nearest_from_the_kept_city_list(live_
     page.goto(f"{live_server.url}/en/shelters/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed and active
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)  # controls this page
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)  # controls this page
     # The city list fetched once, through the worker, into its data cache.
     page.wait_for_function("async () => (await (await caches.open('kyivguide-data')).keys()).length > 0", timeout=15000)
 

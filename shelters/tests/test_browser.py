@@ -58,7 +58,7 @@ def test_the_map_shows_clusters_that_open_on_tap(live_server: Any, page: Any, ti
     served = serve_tiles(page, tiles)
 
     page.goto(f"{live_server.url}/en/shelters/")
-    page.wait_for_function("document.getElementById('shelter-map').dataset.shelters === '60'")
+    page.wait_for_function("() => document.getElementById('shelter-map').dataset.shelters === '60'")
 
     clusters = page.locator(".shelter-cluster")
     assert sorted(clusters.all_inner_texts()) == ["20", "20", "20"]
@@ -67,7 +67,7 @@ def test_the_map_shows_clusters_that_open_on_tap(live_server: Any, page: Any, ti
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     clusters.first.click()
-    page.wait_for_function("document.querySelectorAll('.shelter-cluster').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('.shelter-cluster').length === 0")
 
 
 def test_with_location_allowed_the_list_shows_the_nearest_shelter(live_server: Any, page: Any, tiles: str) -> None:
@@ -129,7 +129,7 @@ def test_filters_and_address_search_without_location(live_server: Any, page: Any
     serve_tiles(page, tiles)
 
     page.goto(f"{live_server.url}/en/shelters/")
-    page.wait_for_function("document.getElementById('shelter-map').dataset.shelters === '5'")
+    page.wait_for_function("() => document.getElementById('shelter-map').dataset.shelters === '5'")
     page.fill("#shelter-search-q", "yaltyn")
     page.click("#shelter-search button")
 

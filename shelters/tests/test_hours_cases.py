@@ -81,7 +81,7 @@ def test_browser(live_server: Any, page: Any) -> None:
         "**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort()
     )
     page.goto(f"{live_server.url}/en/")
-    page.wait_for_function("window.KyivShelters !== undefined")
+    page.wait_for_function("() => window.KyivShelters !== undefined")
 
     results = page.evaluate(
         """(cases) => cases.map((c) => {
