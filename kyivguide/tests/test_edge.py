@@ -386,3 +386,31 @@ def test_the_edge_stamps_its_own_date(shared: Stack) -> None:
     sent = parsedate_to_datetime(later.headers["date"])
     made = parsedate_to_datetime(later.headers["x-status-checked-at"])
     assert (sent - made).total_seconds() >= 1
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("stack", [{"ALERT_FRESH_SECONDS": "1", "ALERT_UNKNOWN_SECONDS": "3"}], indirect=True)
+def test_the_page_ages_a_status_the_edge_serves_stale(stack: Stack, page: Any) -> None:
+    """gunicorn stops; nginx goes on answering the page's polls with the old status: it stays unknown.
+
+    The copy says `fresh` with an age of a second, as it did when it was made; the page adds the
+    time it waited in the cache (Date − X-Status-Checked-At), so a poll never turns it back to "No alert".
+    """
+    _publish_fresh_status()
+    assert call(stack.base, "/api/v1/status").cache in {"MISS", "HIT"}  # what the page's polls will get
+    page.goto(f"{stack.base}/en/")
+    assert page.locator("#status-banner").get_attribute("data-state") == "clear"
+    stack.web.stop()
+    page.wait_for_function("document.getElementById('status-banner').dataset.state === 'unknown'", timeout=10_000)
+    with page.expect_response(lambda r: "/api/v1/status" in r.url, timeout=20_000) as polled:
+        pass
+    response = polled.value
+    # A 304 (the page holds that version) from the cache, with the headers of its time.
+    assert (response.status, response.headers["x-cache-status"], response.headers["x-status-freshness"]) == (
+        304,
+        "STALE",
+        "fresh",
+    )
+    page.wait_for_timeout(500)  # the answer is applied
+    assert page.locator("#status-banner").get_attribute("data-state") == "unknown"
+    assert page.locator("#status-headline").inner_text() == "Status unknown"
