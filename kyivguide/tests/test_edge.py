@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
@@ -331,6 +331,33 @@ def test_the_scheme_is_the_edges_never_the_clients_claim(stack: Stack) -> None:
     through = call(stack.base, unique("/guide/"), headers=claim)
     assert through.status == 301
     assert through.headers["location"].startswith("https://")
+
+
+@pytest.fixture
+def roomy_writes(settings: Any) -> None:
+    settings.EDGE_WRITE_RATE = 600
+    settings.EDGE_WRITE_BURST = 50
+
+
+@pytest.mark.parametrize("stack", [{"TRUSTED_PROXY_COUNT": "1", "ADMIN_LOGIN_FAILURE_LIMIT": "3"}], indirect=True)
+def test_the_sign_in_lockout_counts_the_address_the_edge_saw(roomy_writes: None, stack: Stack) -> None:
+    """A client that forges X-Forwarded-For (another address each time) is still one address to Django."""
+    path = f"/{settings.ADMIN_URL}login/"
+    form = call(stack.base, path)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
+    assert token is not None
+    cookie = form.headers["set-cookie"].split(";", 1)[0]
+    statuses = []
+    for n in range(4):
+        fields = {"csrfmiddlewaretoken": token.group(1).decode(), "username": f"guess{n}", "password": "wrong"}
+        headers = {
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-For": f"10.9.8.{n}",
+        }
+        statuses.append(call(stack.base, path, method="POST", body=urlencode(fields).encode(), headers=headers).status)
+    # Three failures from one address (the one nginx appended) lock it, whatever the client claimed.
+    assert statuses == [200, 200, 429, 429]
 
 
 # --- Compression and static files -------------------------------------------------------------------------------
