@@ -25,10 +25,9 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.conf import settings
 
-from alerts.models import FeedSource
 from alerts.tests.factories import FeedSourceFactory, poll_and_publish
 from kyivguide.edge import status_age
-from kyivguide.testing import ManagedProcess, start_edge, start_web
+from kyivguide.testing import ManagedProcess, start_edge, start_web, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +64,10 @@ def call(
 def unique(path: str) -> str:
     """`path` with a query of its own: a cache key no other request of this run has used."""
     return f"{path}{'&' if '?' in path else '?'}t={uuid.uuid4().hex}"
+
+
+# nginx counts validity in whole seconds: a copy is kept EDGE_CACHE_SECONDS to one second more.
+KEPT_AT_MOST_S = settings.EDGE_CACHE_SECONDS + 1
 
 
 def origin_hits(web: ManagedProcess, path: str) -> int:
@@ -151,11 +154,14 @@ def test_concurrent_misses_become_one_upstream_request(shared: Stack) -> None:
 def test_an_expired_answer_is_refreshed_once_in_the_background(shared: Stack) -> None:
     key = unique("/api/v1/regions")
     call(shared.base, key)
-    time.sleep(settings.EDGE_CACHE_SECONDS + 0.5)
+    time.sleep(KEPT_AT_MOST_S + 0.1)
     after = [call(shared.base, key) for _ in range(5)]
-    # The first after expiry is answered at once from the old copy while one request refreshes it.
-    assert after[0].cache in {"STALE", "UPDATING", "EXPIRED", "REVALIDATED"}
-    assert [a.cache for a in after[1:]] == ["HIT"] * 4
+    # The first after expiry is answered at once from the old copy while one request refreshes it;
+    # the others get the old copy too, or the new one once it is in.
+    assert after[0].cache == "STALE"
+    assert {a.cache for a in after[1:]} <= {"UPDATING", "STALE", "HIT"}
+    assert [a.status for a in after] == [200] * 5
+    wait_until(lambda: call(shared.base, key).cache == "HIT", timeout=5, what="the refreshed copy")
     assert origin_hits(shared.web, key) == 2
 
 
@@ -227,8 +233,13 @@ def test_nothing_private_is_in_the_cache(stack: Stack) -> None:
 # --- Stale while gunicorn is down, and freshness through the cache ------------------------------------------
 
 
+# `Date` and X-Status-Checked-At are whole seconds and X-Status-Age is rounded to 0.1 s: an age worked
+# out from them may fall short of the real one by less than this (as the server's own per-second render).
+RESOLUTION_S = 1.1
+
+
 def _publish_fresh_status() -> datetime:
-    source: FeedSource = FeedSourceFactory()
+    source = FeedSourceFactory.create(name="alerts_in_ua")
     at = datetime.now(tz=UTC)
     poll_and_publish(source, at=at)
     return at
@@ -239,7 +250,7 @@ def test_a_cached_status_says_unknown_within_the_threshold_plus_the_cache_validi
     """The feeds stop answering: through nginx the status turns unknown within threshold + validity.
 
     And at every moment the age a client works out from the headers is never less than the data's
-    real age (the one second's resolution of `Date` aside).
+    real age, short of the headers' resolution (RESOLUTION_S).
     """
     polled_at = _publish_fresh_status().timestamp()
     key = unique("/api/v1/status")
@@ -250,14 +261,15 @@ def test_a_cached_status_says_unknown_within_the_threshold_plus_the_cache_validi
         real_age = time.time() - polled_at
         assert answer.status == 200
         assert status_age(answer.headers) is not None
-        assert status_age(answer.headers) >= real_age - 1.0  # type: ignore[operator]
+        assert status_age(answer.headers) >= real_age - RESOLUTION_S  # type: ignore[operator]
         if json.loads(answer.body)["freshness"]["state"] == "unknown":
             unknown_after = real_age
             break
         time.sleep(0.2)
     assert unknown_after is not None
-    # Threshold 3 s; plus the cache's validity; plus the second each web process keeps its render.
-    assert 3 <= unknown_after <= 3 + settings.EDGE_CACHE_SECONDS + 1.5
+    # Threshold 3 s; plus the cache's validity; plus the second each web process keeps its render;
+    # plus this loop's pace.
+    assert 3 <= unknown_after <= 3 + KEPT_AT_MOST_S + 1 + 0.5
 
 
 @pytest.mark.parametrize("stack", [{"ALERT_FRESH_SECONDS": "1", "ALERT_UNKNOWN_SECONDS": "3"}], indirect=True)
@@ -269,7 +281,7 @@ def test_while_gunicorn_is_down_the_stale_status_is_served_and_ages(stack: Stack
     stack.web.stop()
     with pytest.raises(ConnectionRefusedError):
         call(stack.web_base, "/healthz")
-    time.sleep(settings.EDGE_CACHE_SECONDS + 0.5)
+    time.sleep(KEPT_AT_MOST_S + 0.1)
     stale = [(call(stack.base, key), time.time()) for _ in range(2)]
     time.sleep(2.0)
     later = call(stack.base, key)
@@ -279,7 +291,7 @@ def test_while_gunicorn_is_down_the_stale_status_is_served_and_ages(stack: Stack
         assert answer.headers["x-status-freshness"] == "fresh"
         # …but the age a client works out goes on growing with the real one: past the 3 s threshold
         # a client says unknown, however long nginx keeps answering.
-        assert status_age(answer.headers) >= received - polled_at - 1.0  # type: ignore[operator]
+        assert status_age(answer.headers) >= received - polled_at - RESOLUTION_S  # type: ignore[operator]
     assert status_age(later.headers) > 3  # type: ignore[operator]
     # With nothing in the cache, the edge says so rather than inventing an answer.
     assert call(stack.base, unique("/api/v1/status")).status == 502
