@@ -294,7 +294,12 @@ def test_while_gunicorn_is_down_the_stale_status_is_served_and_ages(stack: Stack
         assert status_age(answer.headers) >= received - polled_at - RESOLUTION_S  # type: ignore[operator]
     assert status_age(later.headers) > 3  # type: ignore[operator]
     # With nothing in the cache, the edge says so rather than inventing an answer.
-    assert call(stack.base, unique("/api/v1/status")).status == 502
+    nothing = call(stack.base, unique("/api/v1/status"))
+    assert (nothing.status, nothing.headers["retry-after"], nothing.headers["cache-control"]) == (503, "5", "no-store")
+    assert json.loads(nothing.body) == {
+        "error": "unavailable",
+        "message": "KyivGuide is unavailable for a moment: try again in a few seconds.",
+    }
 
 
 # --- Limits ---------------------------------------------------------------------------------------------------
