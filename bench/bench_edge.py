@@ -167,7 +167,8 @@ def run() -> list[str]:
     log = work / "gunicorn.log"
     origin_rates: list[float] = []
     try:
-        with gunicorn({"ACCESS_LOG": "1"}, log_path=log) as upstream:
+        # Unbuffered: each access line is in the file when its request is answered, so each flood counts its own.
+        with gunicorn({"ACCESS_LOG": "1", "PYTHONUNBUFFERED": "1"}, log_path=log) as upstream:
             # The static copies: the very bytes nginx sends for each path (uncompressed, as wrk asks).
             (static_root / "bench" / "status.json").write_bytes(_get(f"{upstream}/api/v1/status"))
             (static_root / "bench" / "home.html").write_bytes(_get(f"{upstream}/"))

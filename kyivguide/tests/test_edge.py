@@ -29,7 +29,7 @@ from alerts.tests.factories import FeedSourceFactory, poll_and_publish
 from kyivguide.edge import status_age
 from kyivguide.testing import ManagedProcess, start_edge, start_web, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True)  # the processes see only committed data
 
 
 @dataclass
@@ -458,3 +458,33 @@ def test_the_page_ages_a_status_the_edge_serves_stale(stack: Stack, page: Any) -
     page.wait_for_timeout(500)  # the answer is applied
     assert page.locator("#status-banner").get_attribute("data-state") == "unknown"
     assert page.locator("#status-headline").inner_text() == "Status unknown"
+
+
+@pytest.mark.parametrize(
+    ("headers", "age"),
+    [
+        # Made 4 s after the poll, sent from the cache 6 s later, then 3 s in a CDN: 13 s.
+        (
+            {
+                "X-Status-Age": "4.0",
+                "X-Status-Checked-At": "Fri, 20 Nov 2026 03:00:04 GMT",
+                "Date": "Fri, 20 Nov 2026 03:00:10 GMT",
+                "Age": "3",
+            },
+            13.0,
+        ),
+        ({"x-status-age": "4.5", "x-status-checked-at": "Fri, 20 Nov 2026 03:00:04 GMT"}, 4.5),  # no Date
+        # A sender's clock behind the maker's never makes the data younger than it was made.
+        (
+            {
+                "X-Status-Age": "2.0",
+                "X-Status-Checked-At": "Fri, 20 Nov 2026 03:00:04 GMT",
+                "Date": "Fri, 20 Nov 2026 03:00:01 GMT",
+            },
+            2.0,
+        ),
+        ({"X-Status-Age": "none", "Date": "Fri, 20 Nov 2026 03:00:10 GMT"}, None),
+    ],
+)
+def test_status_age_from_the_headers(headers: dict[str, str], age: float | None) -> None:
+    assert status_age(headers) == age
