@@ -11,7 +11,7 @@ MANAGE := $(PY) manage.py
 PIP := $(BIN)/pip --disable-pip-version-check
 NPM ?= npm
 
-RUN_PACKAGES := postgresql-15-postgis-3 gettext
+RUN_PACKAGES := postgresql-15-postgis-3 gettext nginx-light
 # libcairo2 draws the PNG icons from the SVG (`make icons`, deploy/icons.py).
 TEST_PACKAGES := $(RUN_PACKAGES) chromium libcairo2
 BENCH_PACKAGES := $(RUN_PACKAGES) wrk
@@ -29,12 +29,27 @@ run setup-run seed: export REPLAY_SPEED := $(or $(REPLAY_SPEED),1)
 endif
 endif
 
+# `make run` serves through nginx (the edge: deploy/nginx.conf) on PORT, gunicorn behind it on WEB_PORT
+# (PORT + 1); EDGE=0 runs gunicorn alone on PORT.
+EDGE ?= 1
+RUN_PORT := $(or $(PORT),8000)
+ifeq ($(EDGE),1)
+RUN_PROCESSES := edge web worker beat
+run: export EDGE_PORT := $(RUN_PORT)
+run: export WEB_PORT := $(or $(WEB_PORT),$(shell echo $$(($(RUN_PORT) + 1))))
+# gunicorn sees every client through the edge: the address it counts is the one nginx appended.
+run: export TRUSTED_PROXY_COUNT := $(or $(TRUSTED_PROXY_COUNT),1)
+else
+RUN_PROCESSES := web worker beat
+run: export WEB_PORT := $(RUN_PORT)
+endif
+
 .PHONY: help run test bench audit lint typecheck migrations-check pytest setup-run setup-test \
 	system-run system-test venv-run venv-dev node-dev lint-js database messages static seed clean icons screenshots \
 	messages-en
 
 help:
-	@echo "make run    set up what is missing, then run web + worker + beat (http://127.0.0.1:$${PORT:-8000}/)"
+	@echo "make run    set up what is missing, then run nginx + web + worker + beat (http://127.0.0.1:$${PORT:-8000}/; EDGE=0: no nginx)"
 	@echo "make test   set up what is missing, then lint, migrations check and the whole test suite"
 	@echo "make bench  run the benchmarks (bench/README.md)"
 	@echo "make audit  check the pinned requirements for known vulnerabilities (pip-audit; needs its service)"
@@ -44,8 +59,8 @@ help:
 run: setup-run
 	@if [ -n "$${REPLAY_SIRENS_CSV:-}" ] && [ -z "$${ALERTS_IN_UA_TOKEN:-}$${UKRAINEALARM_API_KEY:-}" ]; then \
 	  echo "KyivGuide: no alert feed credentials, so this is a DRILL: sirens replayed from $$REPLAY_START (x$$REPLAY_SPEED)"; fi
-	@echo "KyivGuide: starting web + worker + beat; open http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops all three)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $${PORT:-8000}
+	@echo "KyivGuide: starting $(RUN_PROCESSES); open http://127.0.0.1:$(RUN_PORT)/ (Ctrl-C stops them all)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(RUN_PORT) $(RUN_PROCESSES)
 
 test: setup-test lint migrations-check pytest typecheck
 
@@ -148,5 +163,5 @@ bench: venv-dev messages static
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules staticfiles .run .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find locale -name '*.mo' -delete

@@ -39,11 +39,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Run gunicorn with deploy/gunicorn.conf.py on a free 127.0.0.1 port; yield its base URL."""
+def gunicorn(env: Mapping[str, str] | None = None, *, log_path: Path | None = None) -> Iterator[str]:
+    """Run gunicorn with deploy/gunicorn.conf.py on a free 127.0.0.1 port; yield its base URL.
+
+    Its output goes to `log_path` when given (kept, e.g. to count requests in its access log), else to
+    a temporary file removed at the end.
+    """
     port = free_port()
     full_env = {**os.environ, **PRODUCTION_ENV, "PORT": str(port), "HOST": "127.0.0.1", **(env or {})}
-    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    log = (
+        log_path.open("wb")
+        if log_path is not None
+        else tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "kyivguide.wsgi:application"],
         cwd=ROOT,
@@ -69,7 +77,57 @@ def gunicorn(env: Mapping[str, str] | None = None) -> Iterator[str]:
         proc.terminate()
         proc.wait(20)
         log.close()
-        Path(log.name).unlink()
+        if log_path is None:
+            Path(log.name).unlink()
+
+
+@contextmanager
+def nginx(upstream: str, *, static_root: Path | None = None) -> Iterator[str]:
+    """Run nginx with deploy/nginx.conf on a free port in front of `upstream` (a gunicorn base URL); yield its URL.
+
+    The configuration comes from the settings of this process (`bench.django_ready()` first);
+    `static_root` serves /static/ from another folder (files to compare with). Everything it writes is
+    in a temporary run folder, removed at the end.
+    """
+    from django.conf import settings
+
+    from kyivguide.edge import Edge
+
+    run_dir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    saved = settings.STATIC_ROOT
+    if static_root is not None:
+        settings.STATIC_ROOT = static_root
+    try:
+        edge = Edge(
+            port=free_port(),
+            upstream_port=int(upstream.rsplit(":", 1)[1]),
+            run_dir=run_dir,
+            workers=os.cpu_count() or 1,
+        )
+        edge.write()
+    finally:
+        settings.STATIC_ROOT = saved
+    log = (run_dir / "nginx.log").open("wb")
+    proc = subprocess.Popen(edge.command(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{edge.port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {(run_dir / 'nginx.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not answer within 15 s") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @dataclass

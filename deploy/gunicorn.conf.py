@@ -70,4 +70,8 @@ logconfig_dict: dict[str, Any] = {
 
 def when_ready(server: Any) -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
-    server.log.info("KyivGuide is ready at http://%s:%s/", shown, settings.PORT)
+    edge_port = os.environ.get("EDGE_PORT")  # `make run` with nginx in front: the URL to open is nginx's
+    if edge_port:
+        server.log.info("KyivGuide is ready at http://127.0.0.1:%s/ (nginx; gunicorn on %s)", edge_port, settings.PORT)
+    else:
+        server.log.info("KyivGuide is ready at http://%s:%s/", shown, settings.PORT)

@@ -555,3 +555,13 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Benchmarks only: exposes /_bench/constant, the minimal Django view that API throughput is compared
 # with. Never enable it in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
+
+# --- The edge (nginx in front of gunicorn: deploy/nginx.conf, kyivguide/edge.py) ----------------------
+
+# How long nginx keeps a public answer (the micro-cache), and its request limits per client address:
+# the API per second, writes (any method but GET, HEAD, OPTIONS) per minute; beyond rate + burst, 429.
+EDGE_CACHE_SECONDS = env_int("EDGE_CACHE_SECONDS", 2, minimum=1, maximum=5)
+EDGE_API_RATE = env_int("EDGE_API_RATE", 20, minimum=1)
+EDGE_API_BURST = env_int("EDGE_API_BURST", 100, minimum=0)
+EDGE_WRITE_RATE = env_int("EDGE_WRITE_RATE", 30, minimum=1)
+EDGE_WRITE_BURST = env_int("EDGE_WRITE_BURST", 10, minimum=0)

@@ -249,6 +249,40 @@ def start_web(log_dir: Path, *, env: Mapping[str, str] | None = None, name: str 
     return web, base
 
 
+def start_edge(log_dir: Path, *, upstream_port: int, name: str = "edge") -> tuple[ManagedProcess, str, Path]:
+    """Start nginx with deploy/nginx.conf on a free port in front of gunicorn on `upstream_port`.
+
+    The configuration is rendered from this process's settings (a test changes EDGE_* or STATIC_ROOT
+    with the `settings` fixture first) into a run folder of its own; returns nginx, its base URL and
+    that folder (the cache is in its `cache/`).
+    """
+    from kyivguide.edge import NGINX, Edge
+
+    if not Path(NGINX).exists():
+        raise RuntimeError(f"{NGINX} is missing: `make test` installs Debian's nginx-light package")
+    run_dir = log_dir / f"{name}-run"
+    edge = Edge(port=free_port(), upstream_port=upstream_port, run_dir=run_dir)
+    edge.write()
+    nginx = ManagedProcess(args=edge.command(), env=child_env(), log_path=log_dir / f"{name}.log").start()
+    base = f"http://127.0.0.1:{edge.port}"
+
+    def up() -> bool:
+        if not nginx.alive():
+            raise RuntimeError(f"nginx exited:\n{nginx.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", edge.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, timeout=15, what="nginx to listen")
+    except Exception:
+        nginx.stop()
+        raise
+    return nginx, base, run_dir
+
+
 # --- A fake upstream alert API ---------------------------------------------------------------------
 
 

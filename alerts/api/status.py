@@ -39,6 +39,9 @@ from kyivguide.api import NOT_MODIFIED, documented_by, error_responses, get_only
 from kyivguide.http import STATUS, not_modified
 from kyivguide.local_cache import Versioned
 
+# What a script on another origin may read: the freshness headers and the clocks it ages them by.
+STATUS_EXPOSED_HEADERS = "ETag, Last-Modified, Date, Age, X-Status-Freshness, X-Status-Age, X-Status-Checked-At"
+
 
 def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
     age = read.freshness.age_s
@@ -46,11 +49,15 @@ def status_headers(read: StatusRead, etag: str | None) -> dict[str, str]:
         **({"ETag": etag, "Last-Modified": http_date(read.last_modified.timestamp())} if etag else {}),
         **STATUS.headers,
         # The data's age when this response was made, and its verdict: a client adds the time since
-        # it received the response (and any cache's Age) to age the data by itself, skew-free.
+        # it received the response to age the data by itself, skew-free. A cache in front may hand
+        # the response out later: X-Status-Checked-At is when it was made, by the server's clock, so
+        # the sender's `Date` minus it is the time it spent in caches (nginx sends no `Age`; a CDN's
+        # `Age` adds to it). See status_age in kyivguide/edge.py.
         "X-Status-Freshness": read.freshness.state,
         "X-Status-Age": "none" if age is None else f"{age:.1f}",
+        "X-Status-Checked-At": http_date(read.now.timestamp()),
         "Access-Control-Allow-Origin": "*",
-        "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Status-Freshness, X-Status-Age",
+        "Access-Control-Expose-Headers": STATUS_EXPOSED_HEADERS,
     }
 
 
@@ -88,8 +95,10 @@ class StatusSchema(APIView):
         description=(
             "Active alerts and advisories in force, with this moment's freshness of the feeds: `freshness.state` "
             "is fresh, delayed or unknown, and clear is never to be said from unknown data. Headers: ETag "
-            "(it carries the freshness state), Last-Modified, X-Status-Freshness, and X-Status-Age (the data's "
-            "age in seconds when the answer was made, or `none`)."
+            "(it carries the freshness state), Last-Modified, X-Status-Freshness, X-Status-Age (the data's "
+            "age in seconds when the answer was made, or `none`) and X-Status-Checked-At (when it was made). "
+            "A cache may hand the answer out later: the data's age is X-Status-Age + (Date - X-Status-Checked-At) "
+            "+ Age (when a cache sends one) + the time since it arrived."
         ),
         responses={
             200: inline_serializer(

@@ -44,6 +44,7 @@ def test_status_serves_the_stored_bytes_with_freshness(client: Client, source: F
     assert response["Cache-Control"] == "public, max-age=5, stale-while-revalidate=30"
     assert response["X-Status-Freshness"] == "fresh"
     assert response["X-Status-Age"] == "4.0"
+    assert response["X-Status-Checked-At"] == "Fri, 20 Nov 2026 03:00:04 GMT"
     assert response["Last-Modified"] == "Fri, 20 Nov 2026 03:00:00 GMT"
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "cookie" not in vary(response)

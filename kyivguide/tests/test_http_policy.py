@@ -65,7 +65,9 @@ ALSO: dict[str, dict[str, str]] = {
     "/api/v1/shelters": {"Vary": "Accept-Encoding"},
     "/api/v1/status": {
         **_STATUS_CORS,
-        "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Status-Freshness, X-Status-Age",
+        "Access-Control-Expose-Headers": (
+            "ETag, Last-Modified, Date, Age, X-Status-Freshness, X-Status-Age, X-Status-Checked-At"
+        ),
         "X-Status-Freshness": "unknown",
     },
     "/api/v1/status/31": {**_STATUS_CORS, "X-Status-Freshness": "unknown"},
@@ -235,7 +237,7 @@ def test_status_304_carries_every_status_header_and_if_none_match_decides(client
         strong = first["ETag"].removeprefix("W/")  # weak comparison: the same tag either way
         again = client.get("/api/v1/status", headers={"If-None-Match": f'"other", {strong}'})
     assert again.status_code == 304
-    names = ("Cache-Control", "ETag", "Last-Modified", "X-Status-Freshness", "X-Status-Age")
+    names = ("Cache-Control", "ETag", "Last-Modified", "X-Status-Freshness", "X-Status-Age", "X-Status-Checked-At")
     cors = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
     assert {name: again[name] for name in names + cors} == {name: first[name] for name in names + cors}
     later = "Fri, 01 Jan 2100 00:00:00 GMT"

@@ -38,6 +38,18 @@
     return isFinite(value) ? value : 0;
   }
 
+  /* How long the response waited in caches before it was sent, in seconds. nginx's micro-cache
+     sends no Age, but the response says when the server made it (X-Status-Checked-At) and nginx
+     stamps its own Date when it sends it: both by the servers' clocks, so the phone's clock plays
+     no part. A CDN in front would add its Age. (Served stale while the server is down, this keeps
+     growing, so the banner turns to "Status unknown" however long the cache keeps answering.) */
+  function cachedFor(response) {
+    var made = Date.parse(response.headers.get("X-Status-Checked-At") || "");
+    var sent = Date.parse(response.headers.get("Date") || "");
+    var held = (isFinite(made) && isFinite(sent)) ? Math.max(0, (sent - made) / 1000) : 0;
+    return held + headerNumber(response, "Age");
+  }
+
   /* One conditional GET of the status snapshot. It updates `state` (etag, doc, serverState,
      ageAtResponse, receivedAt, failures) and resolves when done; it never rejects. */
   function pollStatus(url, state) {
@@ -47,10 +59,8 @@
       .then(function (response) {
         if (response.status !== 200 && response.status !== 304) throw new Error("HTTP " + response.status);
         var age = response.headers.get("X-Status-Age");
-        // A shared cache may have held the response for a while: its Age adds to the data's.
-        var cacheAge = headerNumber(response, "Age");
         state.receivedAt = performance.now();
-        state.ageAtResponse = (age === null || age === "none") ? null : parseFloat(age) + cacheAge;
+        state.ageAtResponse = (age === null || age === "none") ? null : parseFloat(age) + cachedFor(response);
         state.serverState = response.headers.get("X-Status-Freshness") || state.serverState;
         if (response.status === 304) return null;
         state.etag = response.headers.get("ETag");
