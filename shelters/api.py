@@ -93,6 +93,13 @@ class NearestInput(serializers.Serializer):
         return attrs
 
 
+# One instance serves every request. A serializer builds its fields per instance (a deep copy of each
+# declared field: a third of this hot path's time); run_validation() then only reads them and keeps no
+# state, unlike is_valid(), which stores its result on the instance. The same call validates a nested
+# serializer.
+NEAREST_INPUT = NearestInput()
+
+
 class NearestShelterOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text="Ukrainian; empty for most shelters.")
@@ -145,10 +152,10 @@ class SheltersNearestSchema(APIView):
 @documented_by(SheltersNearestSchema)
 @get_only
 def shelters_nearest_view(request: HttpRequest) -> HttpResponse:
-    params = NearestInput(data=request.GET)
-    if not params.is_valid():
-        return HttpResponse(orjson.dumps(invalid_input(params.errors)), status=400, content_type="application/json")
-    data = params.validated_data
+    try:
+        data = NEAREST_INPUT.run_validation(request.GET)
+    except serializers.ValidationError as error:
+        return HttpResponse(orjson.dumps(invalid_input(error.detail)), status=400, content_type="application/json")
     results = shelters_nearest(
         point=(data["lon"], data["lat"]),
         limit=data["limit"],
