@@ -113,12 +113,13 @@ class ShelterIndex:
                 continue
             if hi - lo <= LEAF_SIZE:
                 for x, y, z, shelter in points[lo:hi]:
-                    if keep(shelter.listing):
-                        entry = (-((x - qx) ** 2 + (y - qy) ** 2 + (z - qz) ** 2), -shelter.id, shelter)
-                        if len(best) < limit:
-                            heapq.heappush(best, entry)
-                        elif entry[:2] > best[0][:2]:
-                            heapq.heapreplace(best, entry)
+                    chord2 = (x - qx) * (x - qx) + (y - qy) * (y - qy) + (z - qz) * (z - qz)
+                    # The filters are asked only about a shelter that would make the list.
+                    if len(best) < limit:
+                        if keep(shelter.listing):
+                            heapq.heappush(best, (-chord2, -shelter.id, shelter))
+                    elif chord2 <= -best[0][0] and (-chord2, -shelter.id) > best[0][:2] and keep(shelter.listing):
+                        heapq.heapreplace(best, (-chord2, -shelter.id, shelter))
                 continue
             mid = (lo + hi) // 2
             children = []
