@@ -10,29 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict
 
 from django.contrib.gis.geos import Point
 
-from shelters.hours import hours_label, is_open_at, walking_minutes
+from shelters.hours import is_open_at, walking_minutes
 from shelters.models import OpeningHours, ShelterStatus
-from shelters.selectors.shelter_index import Listing, shelter_index
+from shelters.selectors.shelter_index import Listing, ShownShelter, shelter_index
 
 
-class NearestShelter(TypedDict):
-    id: int
-    name: str
-    name_en: str
-    address: str
-    address_en: str
-    kind: str
-    protection: str
-    district: str
-    wheelchair_accessible: bool | None
-    hours: str
-    status: str
-    lat: float
-    lon: float
+class NearestShelter(ShownShelter):
     distance_m: float
     walk_minutes: int
 
@@ -77,22 +63,6 @@ def shelters_nearest(
         )
 
     return [
-        {
-            "id": shelter.id,
-            "name": shelter.name,
-            "name_en": shelter.name_en,
-            "address": shelter.address,
-            "address_en": shelter.address_en,
-            "kind": shelter.listing.kind,
-            "protection": shelter.protection,
-            "district": shelter.district,
-            "wheelchair_accessible": shelter.listing.wheelchair_accessible,
-            "hours": hours_label(shelter.listing.opening_hours, shelter.listing.opens_at, shelter.listing.closes_at),
-            "status": shelter.listing.status,
-            "lat": shelter.lat,
-            "lon": shelter.lon,
-            "distance_m": distance,
-            "walk_minutes": walking_minutes(distance),
-        }
+        {**shelter.shown, "distance_m": distance, "walk_minutes": walking_minutes(distance)}
         for distance, shelter in shelter_index().nearest(lat, lon, limit, keep)
     ]
