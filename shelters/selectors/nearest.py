@@ -10,31 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict
 
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from shelters.hours import hours_label, is_open_at, walking_minutes
+from shelters.hours import is_open_at, walking_minutes
 from shelters.models import OpeningHours, ShelterStatus
-from shelters.selectors.shelter_index import Entry, shelter_index, shelter_reports_overlay
+from shelters.selectors.shelter_index import Entry, ShownShelter, shelter_index, shelter_reports_overlay
 
 
-class NearestShelter(TypedDict):
-    id: int
-    name: str
-    name_en: str
-    address: str
-    address_en: str
-    kind: str
-    protection: str
-    district: str
-    wheelchair_accessible: bool | None
-    hours: str
-    status: str
+class NearestShelter(ShownShelter):
     reported: dict[str, object] | None
-    lat: float
-    lon: float
     distance_m: float
     walk_minutes: int
 
@@ -89,20 +75,8 @@ def shelters_nearest(
     now = timezone.now()
     return [
         {
-            "id": shelter.id,
-            "name": shelter.name,
-            "name_en": shelter.name_en,
-            "address": shelter.address,
-            "address_en": shelter.address_en,
-            "kind": shelter.listing.kind,
-            "protection": shelter.protection,
-            "district": shelter.district,
-            "wheelchair_accessible": shelter.listing.wheelchair_accessible,
-            "hours": hours_label(shelter.listing.opening_hours, shelter.listing.opens_at, shelter.listing.closes_at),
-            "status": shelter.listing.status,
+            **shelter.shown,
             "reported": recent.as_json(now) if (recent := reports.get(shelter.id)) else None,
-            "lat": shelter.lat,
-            "lon": shelter.lon,
             "distance_m": distance,
             "walk_minutes": walking_minutes(distance),
         }

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
+from typing import Any
 
 import orjson
 import pytest
+from django.http import QueryDict
 from django.test import Client
+from django.utils import translation
+from rest_framework import serializers
 
+from shelters.api import NEAREST_INPUT, NearestInput
 from shelters.services import shelter_catalogue_bump, shelters_import_bytes
 from shelters.tests.factories import ShelterFactory, at, city_csv, row
 
@@ -101,6 +107,58 @@ def test_a_bad_nearest_query_names_every_bad_field(client: Client) -> None:
         "error": "invalid",
         "message": "Give open_now or open_at, not both.",
         "fields": {"non_field_errors": ["Give open_now or open_at, not both."]},
+    }
+
+
+def test_the_one_nearest_input_serializer_keeps_nothing_from_one_request_to_another() -> None:
+    """The view validates every request with one NearestInput instance: threads validating different
+    queries at once each get their own answer, as a new instance would give it."""
+    queries = [
+        "lat=50.45&lon=30.52",
+        "lat=50.1&lon=30.9&limit=50&accessible=1&kind=metro,underpass",
+        "lat=abc&lon=30.5&limit=0",
+        "lat=50.4&lon=30.5&open_at=2024-06-10T12:00&pupils=true",
+        "lat=50.4&lon=30.5&open_now=1&open_at=2024-06-10T12:00",
+        "lon=200",
+    ]
+
+    def validate(serializer: NearestInput, query: str) -> tuple[str, Any]:
+        # In English, as the middleware runs every API request (a thread starts in Ukrainian).
+        with translation.override("en"):
+            try:
+                return "valid", serializer.run_validation(QueryDict(query))
+            except serializers.ValidationError as error:
+                return "invalid", error.detail
+
+    def expected(query: str) -> tuple[str, Any]:
+        fresh = NearestInput(data=QueryDict(query))
+        return ("valid", fresh.validated_data) if fresh.is_valid() else ("invalid", fresh.errors)
+
+    work = queries * 200
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda query: validate(NEAREST_INPUT, query), work))
+
+    with translation.override("en"):
+        assert answers == [expected(query) for query in work]
+    assert answers[:2] == [
+        ("valid", {"lat": 50.45, "lon": 30.52, "limit": 5, "accessible": False, "open_now": False, "pupils": False}),
+        (
+            "valid",
+            {
+                "lat": 50.1,
+                "lon": 30.9,
+                "limit": 50,
+                "accessible": True,
+                "open_now": False,
+                "kind": ["metro", "underpass"],
+                "pupils": False,
+            },
+        ),
+    ]
+    bad = answers[2][1]
+    assert {field: [detail.code for detail in details] for field, details in bad.items()} == {
+        "lat": ["invalid"],
+        "limit": ["min_value"],
     }
 
 
