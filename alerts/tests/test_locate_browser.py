@@ -38,7 +38,7 @@ def test_near_a_hromada_border_the_neighbours_alert_is_shown_and_both_are_named(
     locate_at(page, live_server, *GAP, accuracy=10)
     page.goto(f"{live_server.url}/en/")
 
-    page.wait_for_function("document.getElementById('status-region').textContent.includes('Bucha')")
+    page.wait_for_function("() => document.getElementById('status-region').textContent.includes('Bucha')")
     assert page.locator("#status-region").inner_text() == BUCHA
     assert page.locator("#status-banner").get_attribute("data-state") == "alert"
     assert page.locator("#status-headline").inner_text() == "Air alert: missile threat"
@@ -59,7 +59,7 @@ def test_well_inside_a_hromada_only_it_is_named_and_its_state_shown(
     locate_at(page, live_server, 50.543, 30.213, accuracy=20)  # Bucha
     page.goto(f"{live_server.url}/")
 
-    page.wait_for_function("document.getElementById('status-region').textContent.includes('Буча')")
+    page.wait_for_function("() => document.getElementById('status-region').textContent.includes('Буча')")
     assert page.locator("#status-region").inner_text() == "м. Буча та Бучанська територіальна громада"
     assert page.locator("#status-banner").get_attribute("data-state") == "clear"
     assert page.locator("#status-near").is_hidden()
@@ -72,7 +72,7 @@ def test_a_wide_accuracy_takes_in_the_neighbour_in_ukrainian(alert_in_irpin: Non
 
     page.goto(f"{live_server.url}/")
 
-    page.wait_for_function("!document.getElementById('status-near').hidden")
+    page.wait_for_function("() => !document.getElementById('status-near').hidden")
     assert page.locator("#status-banner").get_attribute("data-state") == "alert"
     assert page.locator("#status-near").inner_text() == (
         "Поблизу межі: м. Буча та Бучанська територіальна громада і м. Ірпінь та Ірпінська територіальна громада. "

@@ -445,7 +445,7 @@ def test_the_page_ages_a_status_the_edge_serves_stale(stack: Stack, page: Any) -
     page.goto(f"{stack.base}/en/")
     assert page.locator("#status-banner").get_attribute("data-state") == "clear"
     stack.web.stop()
-    page.wait_for_function("document.getElementById('status-banner').dataset.state === 'unknown'", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('status-banner').dataset.state === 'unknown'", timeout=10_000)
     with page.expect_response(lambda r: "/api/v1/status" in r.url, timeout=20_000) as polled:
         pass
     response = polled.value

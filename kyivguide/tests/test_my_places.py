@@ -76,15 +76,15 @@ def test_saved_places_show_their_status_and_nearest_shelters_and_can_be_rearrang
 
     _save(page, "home", "", HOME)
     assert page.locator(".my-places-message").inner_text() == "Place saved."
-    page.wait_for_function("document.querySelectorAll('.my-place .shelter-item').length === 3")
-    page.wait_for_function("document.querySelector('.my-place-status').textContent === 'Kyiv: Air alert'")
+    page.wait_for_function("() => document.querySelectorAll('.my-place .shelter-item').length === 3")
+    page.wait_for_function("() => document.querySelector('.my-place-status').textContent === 'Kyiv: Air alert'")
     assert _titles(page) == ["Home"]
     # The three nearest open ones, nearest first: not the closed one, not the fourth.
     assert _shelter_titles(page, 0) == ["Near 1", "Near 2", "Near 3"]
     assert page.locator(".my-place-status").get_attribute("class") == "my-place-status state-alert"
 
     _save(page, "work", "Office", OFFICE)
-    page.wait_for_function("document.querySelectorAll('.my-place').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.my-place').length === 2")
     assert _titles(page) == ["Home", "Office"]
 
     page.get_by_role("button", name="Move up: Office").click()
@@ -98,7 +98,7 @@ def test_saved_places_show_their_status_and_nearest_shelters_and_can_be_rearrang
 
     # Kept in the browser, and nowhere else: the page comes back with it.
     page.reload()
-    page.wait_for_function("document.querySelectorAll('.my-place .shelter-item').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.my-place .shelter-item').length === 3")
     stored = page.evaluate("JSON.parse(localStorage.getItem('kyivguide.places'))")
     assert _titles(page) == ["Flat"]
     assert [(p["kind"], p["name"], p["lat"], p["lon"]) for p in stored["places"]] == [("home", "Flat", *HOME)]
@@ -110,16 +110,16 @@ def test_offline_a_saved_place_lists_the_nearest_shelters_from_the_kept_city_lis
     page.goto(f"{live_server.url}/en/shelters/")  # the city list, kept by the service worker
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function("async () => (await (await caches.open('kyivguide-data')).keys()).length > 0")
     page.goto(f"{live_server.url}/en/")
     _save(page, "school", "", HOME)
-    page.wait_for_function("document.querySelector('.my-place-shelters').dataset.source === 'server'")
+    page.wait_for_function("() => document.querySelector('.my-place-shelters').dataset.source === 'server'")
 
     page.context.set_offline(True)
     page.reload()  # the home page as kept from the last visit
-    page.wait_for_function("document.querySelector('.my-place-shelters').dataset.source === 'saved-list'")
-    page.wait_for_function("document.querySelector('.my-place-status').textContent.includes('No connection')")
+    page.wait_for_function("() => document.querySelector('.my-place-shelters').dataset.source === 'saved-list'")
+    page.wait_for_function("() => document.querySelector('.my-place-status').textContent.includes('No connection')")
     status = page.locator(".my-place-status")
     shelters = _shelter_titles(page, 0)
     violations = axe_violations(page)  # my places offline, as accessible as online
@@ -149,7 +149,7 @@ def test_the_shelter_map_keeps_the_screen_on_during_an_alert(
     kyiv_under_alert: None, live_server: Any, page: Any
 ) -> None:
     page.goto(f"{live_server.url}/en/shelters/")
-    page.wait_for_function("document.documentElement.dataset.wakeLock !== undefined")
+    page.wait_for_function("() => document.documentElement.dataset.wakeLock !== undefined")
 
     assert page.evaluate("document.documentElement.dataset.wakeLock") == "on"
 
@@ -208,7 +208,7 @@ def test_offline_the_kept_home_page_reads_the_kept_status_with_its_age_then_unkn
     page.goto(f"{live_server.url}{home}")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # through the worker, so the page is kept
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     live = page.locator("#status-live")
     live_attributes = [live.get_attribute(name) for name in ("role", "aria-live", "aria-atomic")]
 
@@ -218,7 +218,9 @@ def test_offline_the_kept_home_page_reads_the_kept_status_with_its_age_then_unkn
     kept_age = page.locator("#status-updated").inner_text()
     # The live region itself changes (a screen reader announces it): the same node, new words.
     page.evaluate("window.liveNode = document.getElementById('status-live')")
-    page.wait_for_function(f"document.getElementById('status-headline').textContent === {unknown!r}", timeout=20000)
+    page.wait_for_function(
+        f"() => document.getElementById('status-headline').textContent === {unknown!r}", timeout=20000
+    )
     same_node = page.evaluate("window.liveNode === document.getElementById('status-live')")
     detail = page.locator("#status-detail").inner_text()
     context.close()

@@ -167,7 +167,7 @@ def test_chromium_finds_the_app_installable(
     page.goto(f"{live_server.url}{home}")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     cdp = page.context.new_cdp_session(page)
 
     manifest = cdp.send("Page.getAppManifest")
@@ -212,7 +212,7 @@ def test_a_deploy_replaces_the_worker_and_deletes_the_old_versions_caches(
     page.goto(f"{live_server.url}/en/shelters/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     page.wait_for_function("async () => (await (await caches.open('kyivguide-data')).keys()).length > 0")
     old = pwa.worker_version()
     before = sorted(page.evaluate("caches.keys()"))
