@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from py_vapid import Vapid
 from pywebpush import WebPusher
 
+from alerts.choices import THREATS_OF_LEVEL
 from alerts.models import Alert, FeedSource, Region
 from alerts.presentation import KIND_LABELS, LEVEL_LABELS, THREAT_LABELS, region_name
 from alerts.selectors.regions import region_chain_uids
@@ -182,7 +183,9 @@ def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, 
         if event.kind == PushEvent.Kind.START:
             title = f"{KIND_LABELS.get(event.alert_kind, KIND_LABELS['air_raid'])} — {region_name(event.region)}"
             words = [str(LEVEL_LABELS[event.level])] if event.level in LEVEL_LABELS else []
-            words += [str(THREAT_LABELS[t]) for t in event.threats if t in THREAT_LABELS]
+            # The threat types beyond the one the level already says ("missile threat" is "missiles").
+            implied = THREATS_OF_LEVEL.get(event.level)
+            words += [str(THREAT_LABELS[t]) for t in event.threats if t in THREAT_LABELS and t != implied]
             body = " · ".join(words) or _("Go to the shelter.")
         else:
             title = _("All clear — %(region)s") % {"region": region_name(subscription.region)}

@@ -45,11 +45,14 @@ class Browser:
         )
 
     def subscription(self) -> dict[str, Any]:
-        return {"endpoint": self.endpoint, "expirationTime": None, "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)}}
+        keys = {"p256dh": self.p256dh, "auth": b64url(self.auth)}
+        return {"endpoint": self.endpoint, "expirationTime": None, "keys": keys}
 
     def read(self, message: PushMessage) -> dict[str, Any]:
         """Decrypt what the push service received for it (RFC 8291, aes128gcm)."""
-        plain = http_ece.decrypt(message.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
+        plain = http_ece.decrypt(
+            message.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm"
+        )
         result: dict[str, Any] = json.loads(plain)
         return result
 
@@ -64,7 +67,8 @@ def push_service() -> Iterator[FakePushService]:
 @pytest.fixture
 def new_browser(push_service: FakePushService) -> Any:
     def make(name: str) -> Browser:
-        return Browser(name, push_service.endpoint(name), ec.generate_private_key(ec.SECP256R1()), secrets.token_bytes(16))
+        key = ec.generate_private_key(ec.SECP256R1())
+        return Browser(name, push_service.endpoint(name), key, secrets.token_bytes(16))
 
     return make
 
