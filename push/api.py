@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -21,7 +21,7 @@ from kyivguide.http import PRIVATE
 from push.models import PushSubscription
 from push.services import push_subscribe, push_unsubscribe_handle, region_known, vapid_configured
 
-ENDPOINT_MAX = PushSubscription._meta.get_field("endpoint").max_length
+ENDPOINT_MAX = 2000  # PushSubscription.endpoint
 
 
 def _base64url(value: str, length: int, what: str) -> str:
@@ -52,7 +52,7 @@ class SubscriptionObjectInput(serializers.Serializer):
     """The browser's PushSubscription.toJSON()."""
 
     endpoint = serializers.CharField(max_length=ENDPOINT_MAX)
-    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # noqa: N815 - the browser's name
+    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # the browser's name
     keys = KeysInput()
 
     def validate_endpoint(self, value: str) -> str:
@@ -88,7 +88,7 @@ SubscriptionOutput = inline_serializer(
 UNAVAILABLE = OpenApiResponse(API_ERROR, description="Push notifications are not configured (`error`: `unavailable`).")
 
 
-def _json(body: Any, status: int) -> HttpResponse:
+def _json(body: Any, status: int) -> HttpResponseBase:
     return PRIVATE.apply(HttpResponse(orjson.dumps(body), status=status, content_type="application/json"))
 
 
@@ -111,7 +111,7 @@ class PushSubscriptionsApi(APIView):
             "are stored and never returned."
         ),
     )
-    def post(self, request: Request) -> HttpResponse:
+    def post(self, request: Request) -> HttpResponseBase:
         if not vapid_configured():
             return _json({"error": "unavailable", "message": "Push notifications are not configured."}, 503)
         data = SubscribeInput(data=request.data)
@@ -144,7 +144,7 @@ class PushSubscriptionApi(APIView):
         parameters=[OpenApiParameter("handle", str, OpenApiParameter.PATH, description="The `id` the POST gave.")],
         responses={204: OpenApiResponse(description="Unsubscribed."), **error_responses(404)},
     )
-    def delete(self, request: Request, handle: str) -> HttpResponse:
+    def delete(self, request: Request, handle: str) -> HttpResponseBase:
         if not push_unsubscribe_handle(handle=handle):
             raise NotFound("No such subscription.")
         return PRIVATE.apply(HttpResponse(status=204))

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -230,7 +230,7 @@ class ChunkResult:
     removed: int = 0
     failed: int = 0
     skipped: int = 0
-    retry: list[int] | None = None
+    retry: list[int] = field(default_factory=list)
     retry_after_s: int = 0
 
 
@@ -248,7 +248,7 @@ def _finish(delivery: PushDelivery, status: str, code: int | None = None) -> Non
 def push_send_chunk(*, event_id: int, subscription_ids: Iterable[int], last_attempt: bool) -> ChunkResult:
     """Send the event to these subscriptions (those not done already) through one HTTP session."""
     event = PushEvent.objects.select_related("region").get(pk=event_id)
-    result = ChunkResult(retry=[])
+    result = ChunkResult()
     subscriptions = PushSubscription.objects.select_related("region").filter(pk__in=list(subscription_ids))
     with requests.Session() as session:
         for subscription in subscriptions.order_by("pk"):

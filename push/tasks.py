@@ -29,4 +29,4 @@ def send_chunk(self: Any, event_id: int, subscription_ids: list[int], attempt: i
         # Exponential backoff, never sooner than the push service asked.
         countdown = max(result.retry_after_s, 2 ** (attempt - 1))
         send_chunk.apply_async((event_id, result.retry, attempt + 1), countdown=countdown)
-    return {"sent": result.sent, "removed": result.removed, "failed": result.failed, "retry": len(result.retry or [])}
+    return {"sent": result.sent, "removed": result.removed, "failed": result.failed, "retry": len(result.retry)}

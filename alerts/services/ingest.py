@@ -359,9 +359,7 @@ def _announce(
     alerts_changed.send(
         sender=FeedSource,
         source_kind=source.kind,
-        started=[
-            {"region": r.region_uid, "kind": r.kind, "level": r.level, "threats": _threats(r)} for r in opened
-        ],
+        started=[{"region": r.region_uid, "kind": r.kind, "level": r.level, "threats": _threats(r)} for r in opened],
         ended=sorted({region_of[pk] for pk, _ in to_close}),
     )
 

@@ -50,9 +50,7 @@ class Browser:
 
     def read(self, message: PushMessage) -> dict[str, Any]:
         """Decrypt what the push service received for it (RFC 8291, aes128gcm)."""
-        plain = http_ece.decrypt(
-            message.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm"
-        )
+        plain = http_ece.decrypt(message.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
         result: dict[str, Any] = json.loads(plain)
         return result
 

@@ -143,7 +143,13 @@ def test_an_end_while_another_alert_of_the_chain_goes_on_is_no_all_clear(
     irpin = new_browser("irpin")
     subscribed(irpin, 706, "en")
     oblast = {**KYIV_ALERT, "id": 1002, "location_uid": "14", "location_title": "Київська область"}
-    raion = {**KYIV_ALERT, "id": 1003, "location_uid": "75", "location_title": "Бучанський район", "alert_level": "yellow"}
+    raion = {
+        **KYIV_ALERT,
+        "id": 1003,
+        "location_uid": "75",
+        "location_title": "Бучанський район",
+        "alert_level": "yellow",
+    }
     push_upstream.set_json(ACTIVE, active_body(oblast, raion))
     assert poll() == "changed"
     settled(push_service, 2)
