@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kyivguide.context_processors.site",
+                "push.context_processors.push",
             ],
         },
     },

@@ -23,6 +23,7 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -201,7 +202,7 @@ def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, 
         "lang": subscription.language,
         "kind": event.kind,
         "drill": event.drill,
-        "icon": "/static/img/icon-192.png",
+        "icon": static("img/icon-192.png"),
     }
 
 

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from django.templatetags.static import static
 
 from alerts.tasks import poll_feed
 from alerts.tests.conftest import KYIV_ALERT, active_body
@@ -81,7 +82,7 @@ def test_an_alert_start_and_end_notify_each_matching_subscription_once(
         "lang": "en",
         "kind": "start",
         "drill": False,
-        "icon": "/static/img/icon-192.png",
+        "icon": static("img/icon-192.png"),
     }
     uk = kyiv_uk.read(push_service.received("kyiv-uk")[0])
     assert (uk["title"], uk["body"], uk["lang"]) == ("Повітряна тривога — м. Київ", "ракетна загроза", "uk")
