@@ -562,6 +562,8 @@ LOGGING = {
         # django-axes announces itself at every start of every process (manage.py commands too);
         # its lockout and failed sign-in records come from its other loggers.
         "axes.apps": {"level": "WARNING"},
+        # urllib3's DEBUG lines name each request's URL, and a push subscription's endpoint is a secret.
+        "urllib3": {"level": "INFO"},
     },
 }
 

@@ -105,3 +105,21 @@ def test_delete_unsubscribes_by_the_id_the_post_gave(client: Any, vapid: None, n
     assert deleted.status_code == 204
     assert again.status_code == 404 and again.json()["error"] == "not_found"
     assert PushSubscription.objects.count() == 0
+
+
+def test_the_admin_lists_subscriptions_per_region_without_their_secrets(
+    admin_client: Any, client: Any, vapid: None, new_browser: Any
+) -> None:
+    kyiv_regions()
+    browser = new_browser("secret-path")
+    subscribe(client, {"subscription": browser.subscription(), "region": 706})
+    subscription = PushSubscription.objects.get()
+
+    listing = admin_client.get("/admin/push/pushsubscription/?region__kind=hromada")
+    form = admin_client.get(f"/admin/push/pushsubscription/{subscription.pk}/change/")
+
+    assert (listing.status_code, form.status_code) == (200, 200)
+    for page in (listing, form):
+        html = page.content.decode()
+        assert "secret-path" not in html and browser.p256dh not in html and subscription.auth not in html
+    assert "Irpin" in listing.content.decode() or "Ірпін" in listing.content.decode()

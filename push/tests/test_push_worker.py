@@ -60,7 +60,11 @@ def jwt_claims(authorization: str) -> dict[str, Any]:
 
 
 def test_an_alert_start_and_end_notify_each_matching_subscription_once(
-    stage: None, push_upstream: FakeUpstream, push_service: FakePushService, new_browser: Any
+    stage: None,
+    push_upstream: FakeUpstream,
+    push_service: FakePushService,
+    new_browser: Any,
+    push_worker: ManagedProcess,
 ) -> None:
     kyiv_uk, kyiv_en, irpin = new_browser("kyiv-uk"), new_browser("kyiv-en"), new_browser("irpin")
     subscribed(kyiv_uk, 31)
@@ -114,6 +118,8 @@ def test_an_alert_start_and_end_notify_each_matching_subscription_once(
     assert push_service.received("kyiv-en")[1].headers["ttl"] == "600"
     assert kyiv_uk.read(push_service.received("kyiv-uk")[1])["title"] == "Відбій — м. Київ"
     assert sorted(PushDelivery.objects.values_list("status", flat=True)) == ["sent"] * 4
+    # The worker logged its work, and never an endpoint (a secret).
+    assert "push.send_chunk" in push_worker.log() and "/push/kyiv-" not in push_worker.log()
 
 
 def test_a_410_deletes_the_subscription_and_a_429_is_retried_after_retry_after(
