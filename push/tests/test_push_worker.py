@@ -168,3 +168,21 @@ def test_an_end_while_another_alert_of_the_chain_goes_on_is_no_all_clear(
     titles = sorted(irpin.read(m)["title"] for m in push_service.received("irpin"))
     assert titles == ["Air alert — Buchanskyi raion", "Air alert — Kyiv Oblast"]
     assert PushDelivery.objects.filter(event__kind="end").get().status == "skipped"
+
+
+def test_a_feed_that_fails_during_an_alert_never_gives_an_all_clear(
+    stage: None, push_upstream: FakeUpstream, push_service: FakePushService, new_browser: Any
+) -> None:
+    kyiv = new_browser("kyiv")
+    subscribed(kyiv, 31, "en")
+    push_upstream.set_json(ACTIVE, active_body(KYIV_ALERT))
+    assert poll() == "changed"
+    settled(push_service, 1)
+
+    push_upstream.set_json(ACTIVE, b'{"message": "upstream down"}', status=500)
+    outcomes = {poll() for _ in range(3)}
+    time.sleep(1)
+
+    assert "changed" not in outcomes
+    assert [kyiv.read(m)["kind"] for m in push_service.received("kyiv")] == ["start"]
+    assert list(PushEvent.objects.values_list("kind", flat=True)) == ["start"]
