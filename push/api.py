@@ -52,7 +52,7 @@ class SubscriptionObjectInput(serializers.Serializer):
     """The browser's PushSubscription.toJSON()."""
 
     endpoint = serializers.CharField(max_length=ENDPOINT_MAX)
-    expirationTime = serializers.IntegerField(required=False, allow_null=True)  # the browser's name
+    expirationTime = serializers.FloatField(required=False, allow_null=True)  # the browser's name
     keys = KeysInput()
 
     def validate_endpoint(self, value: str) -> str:

@@ -123,3 +123,14 @@ def test_the_admin_lists_subscriptions_per_region_without_their_secrets(
         html = page.content.decode()
         assert "secret-path" not in html and browser.p256dh not in html and subscription.auth not in html
     assert "Irpin" in listing.content.decode() or "Ірпін" in listing.content.decode()
+
+
+def test_subscribing_is_rate_limited_per_client(client: Any, vapid: None, new_browser: Any, settings: Any) -> None:
+    kyiv_regions()
+    settings.API_THROTTLE_RATES = {"read": "100/min", "write": "2/min", "csp-report": "2/min"}
+
+    answers = [subscribe(client, {"subscription": new_browser(f"b{i}").subscription(), "region": 31}) for i in range(3)]
+
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].json()["error"] == "throttled" and int(answers[2]["Retry-After"]) >= 1
+    assert PushSubscription.objects.count() == 2
