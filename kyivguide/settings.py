@@ -255,8 +255,9 @@ if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
 VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
 VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost")
-if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
-    raise ConfigError("VAPID_SUBJECT must be a mailto: or https:// URL")
+# What py-vapid accepts as `sub`: a mail address, or an https origin without a path.
+if not re.fullmatch(r"mailto:[^@\s]+@[\w.%-]+|https://[\w.-]+", VAPID_SUBJECT):
+    raise ConfigError("VAPID_SUBJECT must be mailto:<address> or https://<host> (no path)")
 # Only the tests' local push service is plain http on 127.0.0.1; real push services are https.
 PUSH_ALLOW_HTTP_LOCALHOST = env_bool("PUSH_ALLOW_HTTP_LOCALHOST", False)
 # How many subscriptions one send task handles (one HTTP connection pool each), and for how long a push

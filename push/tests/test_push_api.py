@@ -134,3 +134,40 @@ def test_subscribing_is_rate_limited_per_client(client: Any, vapid: None, new_br
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert answers[2].json()["error"] == "throttled" and int(answers[2]["Retry-After"]) >= 1
     assert PushSubscription.objects.count() == 2
+
+
+def test_vapid_keys_prints_a_pair_that_signs_and_verifies(settings: Any) -> None:
+    import base64
+    import io
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from django.core.management import call_command
+
+    from push.services import vapid_headers
+
+    out = io.StringIO()
+    call_command("vapid_keys", stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().split())
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = lines["VAPID_PRIVATE_KEY"], lines["VAPID_PUBLIC_KEY"]
+    settings.VAPID_SUBJECT = "https://kyivguide.example"
+
+    header = vapid_headers("https://push.example.com/abc", now=1_800_000_000)["Authorization"]
+
+    def unb64(value: str) -> bytes:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+    token, key = header.removeprefix("vapid t=").split(",k=")
+    assert key == lines["VAPID_PUBLIC_KEY"] and len(unb64(key)) == 65
+    head, payload, signature = token.split(".")
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(key))
+    raw = unb64(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    public.verify(der, f"{head}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))  # raises if it does not verify
+    assert json.loads(unb64(payload)) == {
+        "sub": "https://kyivguide.example",
+        "aud": "https://push.example.com",
+        "exp": 1_800_000_000 + 12 * 3600,
+    }
