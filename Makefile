@@ -60,6 +60,10 @@ run: setup-run
 	@if [ -n "$${REPLAY_SIRENS_CSV:-}" ] && [ -z "$${ALERTS_IN_UA_TOKEN:-}$${UKRAINEALARM_API_KEY:-}" ]; then \
 	  echo "KyivGuide: no alert feed credentials, so this is a DRILL: sirens replayed from $$REPLAY_START (x$$REPLAY_SPEED)"; fi
 	@echo "KyivGuide: starting $(RUN_PROCESSES); open http://127.0.0.1:$(RUN_PORT)/ (Ctrl-C stops them all)"
+	@if [ -z "$${VAPID_PRIVATE_KEY:-}" ]; then mkdir -p .run; \
+	  [ -s .run/vapid.env ] || $(BIN)/python manage.py vapid_keys > .run/vapid.env; \
+	  echo "KyivGuide: VAPID_PRIVATE_KEY is not set, so push notifications use the development key pair in .run/vapid.env"; fi
+	if [ -z "$${VAPID_PRIVATE_KEY:-}" ]; then set -a; . ./.run/vapid.env; set +a; fi; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(RUN_PORT) $(RUN_PROCESSES)
 
 test: setup-test lint migrations-check pytest typecheck

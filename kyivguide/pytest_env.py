@@ -11,3 +11,5 @@ import os
 _run = f"test-{os.getpid()}"
 os.environ["CELERY_QUEUE"] = f"kyivguide-{_run}-queue"
 os.environ["REDIS_KEY_PREFIX"] = f"kyivguide-{_run}-keys"
+# The local push service of the tests (kyivguide.testing.FakePushService) is http on 127.0.0.1.
+os.environ["PUSH_ALLOW_HTTP_LOCALHOST"] = "1"

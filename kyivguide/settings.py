@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kyivguide",
     "alerts",
     "shelters",
+    "push",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kyivguide.context_processors.site",
+                "push.context_processors.push",
             ],
         },
     },
@@ -248,6 +250,23 @@ REGION_PICKER_CACHE = env_bool("REGION_PICKER_CACHE", True)
 LOCATE_EDGE_TOLERANCE_M = env_int("LOCATE_EDGE_TOLERANCE_M", 200, minimum=0, maximum=5000)
 if ALERT_UNKNOWN_SECONDS < ALERT_FRESH_SECONDS:
     raise ConfigError("ALERT_UNKNOWN_SECONDS must not be less than ALERT_FRESH_SECONDS")
+# Web Push (push/): the VAPID key pair (base64url, `manage.py vapid_keys` makes one) and the contact
+# the push services see (`mailto:` or https). Without keys nobody can subscribe and nothing is sent.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:admin@localhost")
+# What py-vapid accepts as `sub`: a mail address, or an https origin without a path.
+if not re.fullmatch(r"mailto:[^@\s]+@[\w.%-]+|https://[\w.-]+", VAPID_SUBJECT):
+    raise ConfigError("VAPID_SUBJECT must be mailto:<address> or https://<host> (no path)")
+# Only the tests' local push service is plain http on 127.0.0.1; real push services are https.
+PUSH_ALLOW_HTTP_LOCALHOST = env_bool("PUSH_ALLOW_HTTP_LOCALHOST", False)
+# How many subscriptions one send task handles (one HTTP connection pool each), and for how long a push
+# service keeps a notification for a phone that is offline: a start long enough to reach a phone that was
+# away for a few minutes, an "all clear" shorter (an old one is worth less, a newer start replaces it).
+PUSH_CHUNK_SIZE = env_int("PUSH_CHUNK_SIZE", 200, minimum=1, maximum=5000)
+PUSH_TTL_START_SECONDS = env_int("PUSH_TTL_START_SECONDS", 1800, minimum=0, maximum=86400)
+PUSH_TTL_END_SECONDS = env_int("PUSH_TTL_END_SECONDS", 600, minimum=0, maximum=86400)
+PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval
 # is dropped, not queued behind the next one (a backlog of stale polls helps nobody).
 CELERY_BEAT_SCHEDULE.update(
@@ -544,6 +563,8 @@ LOGGING = {
         # django-axes announces itself at every start of every process (manage.py commands too);
         # its lockout and failed sign-in records come from its other loggers.
         "axes.apps": {"level": "WARNING"},
+        # urllib3's DEBUG lines name each request's URL, and a push subscription's endpoint is a secret.
+        "urllib3": {"level": "INFO"},
     },
 }
 

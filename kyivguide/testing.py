@@ -385,6 +385,75 @@ class FakeUpstream:
         self.server.server_close()
 
 
+# --- A fake Web Push service ---------------------------------------------------------------------------
+
+
+@dataclass
+class PushMessage:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+class FakePushService:
+    """An RFC 8030 push service on 127.0.0.1: records every POST (headers and encrypted body).
+
+    Each subscription is a path (`endpoint(name)`); it answers 201 unless `answer(name, ...)` set other
+    answers: a list is answered in turn, its last one from then on (`[429 with Retry-After, 201]`).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[PushMessage] = []
+        self.answers: dict[str, list[FakeResponse]] = {}
+        self._lock = threading.Lock()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: the sender reuses its connections
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                message = PushMessage(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                with service._lock:
+                    service.messages.append(message)
+                    queue = service.answers.get(self.path)
+                    response = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else FakeResponse(201)
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def endpoint(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/push/{name}"
+
+    def answer(self, name: str, *responses: FakeResponse) -> None:
+        with self._lock:
+            self.answers[f"/push/{name}"] = list(responses)
+
+    def received(self, name: str) -> list[PushMessage]:
+        with self._lock:
+            return [m for m in self.messages if m.path == f"/push/{name}"]
+
+    def start(self) -> FakePushService:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # --- Services a test stops and starts itself ------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ handler404 = "kyivguide.views.page_not_found"
 api_v1 = [
     path("", include("shelters.api_urls")),
     path("", include("alerts.api_urls")),
+    path("", include("push.api_urls")),
 ]
 
 urlpatterns = [

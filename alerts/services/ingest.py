@@ -26,6 +26,7 @@ from alerts.feeds import adapter_for, feeds_configuration
 from alerts.feeds.base import AlertRecord, FeedError, FeedRateLimited, FeedSnapshot, NotModified
 from alerts.models import Alert, FeedSource, Region
 from alerts.services.status import status_feeds_publish, status_request_publish
+from alerts.signals import alerts_changed
 
 logger = logging.getLogger(__name__)
 
@@ -330,6 +331,8 @@ def alerts_apply_snapshot(
 
     result.opened = len(writes.reopen) + len(writes.insert_open)
     result.closed, result.updated = len(to_close), len(to_level)
+    if result.opened or result.closed:
+        _announce(source, [r for _, r in writes.reopen] + writes.insert_open, current, to_close)
     _record_success(source, fetched_at=fetched_at, latency_ms=latency_ms, changed=result.changed)
     _save_success(source, snapshot.source_updates)
     for warning in snapshot.warnings:
@@ -343,6 +346,22 @@ def alerts_apply_snapshot(
     else:
         transaction.on_commit(status_feeds_publish)
     return result
+
+
+def _announce(
+    source: FeedSource,
+    opened: Sequence[AlertRecord],
+    current: Mapping[tuple[int, str], _Active],
+    to_close: Sequence[tuple[int, datetime]],
+) -> None:
+    """Tell receivers (push notifications) which alerts this poll opened and closed, in its transaction."""
+    region_of = {alert.pk: alert.region_id for alert in current.values()}
+    alerts_changed.send(
+        sender=FeedSource,
+        source_kind=source.kind,
+        started=[{"region": r.region_uid, "kind": r.kind, "level": r.level, "threats": _threats(r)} for r in opened],
+        ended=sorted({region_of[pk] for pk, _ in to_close}),
+    )
 
 
 def _valid(records: Iterable[AlertRecord], result: ApplyResult) -> list[AlertRecord]:

@@ -50,7 +50,12 @@ def data(regions: dict[int, Region], published: Callable[..., Advisory]) -> Iter
     try:
         # Generated requests come faster than any client's: the throttle stays on, with room for them all
         # (kyivguide/tests/test_throttling.py tests it; its 429 is documented for every operation).
-        with override_settings(API_THROTTLE_RATES=dict.fromkeys(("read", "write", "csp-report"), "100000/min")):
+        # With VAPID keys set, so that the push subscriptions are validated rather than refused with a 503.
+        with override_settings(
+            API_THROTTLE_RATES=dict.fromkeys(("read", "write", "csp-report"), "100000/min"),
+            VAPID_PRIVATE_KEY="fuzz-private",
+            VAPID_PUBLIC_KEY="fuzz-public",
+        ):
             yield
     finally:
         signals.request_started.connect(close_old_connections)

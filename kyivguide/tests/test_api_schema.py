@@ -13,6 +13,7 @@ from drf_spectacular.validation import validate_schema
 
 from alerts import api_urls as alerts_api_urls
 from alerts.api.status import status_view
+from push import api_urls as push_api_urls
 from shelters import api_urls as shelters_api_urls
 
 # Every operation and the answers it gives (the 304s where a conditional request is honoured; the 429 of
@@ -33,8 +34,12 @@ RESPONSES = {
     "/api/v1/shelters/nearest": {"200", "400", "429"},
     "/api/v1/shelters/{shelter_id}": {"200", "404", "429"},
 }
-# The operations that write (method, answers): anonymous shelter reports.
-WRITES = {"/api/v1/shelters/{shelter_id}/reports": ("post", {"201", "400", "404", "429", "503"})}
+# The operations that write ({method: answers}): anonymous shelter reports, push subscriptions.
+WRITES = {
+    "/api/v1/shelters/{shelter_id}/reports": {"post": {"201", "400", "404", "429", "503"}},
+    "/api/v1/push/subscriptions": {"post": {"200", "201", "400", "429", "503"}},
+    "/api/v1/push/subscriptions/{handle}": {"delete": {"204", "404", "429"}},
+}
 
 
 def schema() -> dict[str, Any]:
@@ -55,7 +60,7 @@ def test_every_api_route_is_an_operation_with_its_answers() -> None:
     validate_schema(document)
     routes = {
         "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
-        for module in (alerts_api_urls, shelters_api_urls)
+        for module in (alerts_api_urls, shelters_api_urls, push_api_urls)
         for pattern in module.urlpatterns
         if isinstance(pattern, URLPattern)
     }
@@ -63,13 +68,14 @@ def test_every_api_route_is_an_operation_with_its_answers() -> None:
     assert routes == set(RESPONSES) | set(WRITES)
     assert {path: set(operations) for path, operations in document["paths"].items()} == {
         **{path: {"get"} for path in RESPONSES},
-        **{path: {method} for path, (method, _) in WRITES.items()},
+        **{path: set(methods) for path, methods in WRITES.items()},
     }
     assert {path: set(document["paths"][path]["get"]["responses"]) for path in RESPONSES} == RESPONSES
-    for path, (method, answers) in WRITES.items():
-        assert set(document["paths"][path][method]["responses"]) == answers
+    for path, methods in WRITES.items():
+        for method, answers in methods.items():
+            assert set(document["paths"][path][method]["responses"]) == answers, (path, method)
     operations = [(path, "get", answers) for path, answers in RESPONSES.items()]
-    operations += [(path, method, answers) for path, (method, answers) in WRITES.items()]
+    operations += [(path, m, answers) for path, methods in WRITES.items() for m, answers in methods.items()]
     for path, method, answers in operations:
         responses = document["paths"][path][method]["responses"]
         for code in answers & {"400", "404", "429"}:

@@ -25,6 +25,10 @@ PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.
         ({**PRODUCTION, "REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL must start with redis://"),
         ({**PRODUCTION, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"),
         ({**PRODUCTION, "HTTPS": "sometimes"}, "HTTPS must be a boolean"),
+        (
+            {**PRODUCTION, "VAPID_SUBJECT": "https://kyivguide.example/contact"},
+            "VAPID_SUBJECT must be mailto:<address> or https://<host> (no path)",
+        ),
     ],
 )
 def test_bad_or_missing_production_settings_stop_start_up_with_one_line(

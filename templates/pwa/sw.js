@@ -112,3 +112,37 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(page(request));
   }
 });
+
+// Web Push (push/services.py builds the message): the notification, one per subscribed region (tag), and
+// a tap opens or focuses that region's page. The text comes in the subscriber's language from the server.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    return;
+  }
+  if (!message.title) return;
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body || "",
+      icon: message.icon,
+      tag: message.tag,
+      renotify: true,
+      lang: message.lang,
+      data: { url: message.url || "/" },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === target);
+      if (open) return open.focus();
+      return self.clients.openWindow(target);
+    }),
+  );
+});

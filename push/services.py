@@ -1,0 +1,308 @@
+"""Push notifications: subscribing, the events alert changes make, and sending them (RFC 8030/8291/8292).
+
+The flow: `alerts_apply_snapshot` sends `alerts_changed` in its transaction; `push_events_from_alert_changes`
+writes one PushEvent per started or ended region in that same transaction and enqueues its fan-out when it
+commits (an event exists exactly when the alert change does). The fan-out task splits the matching
+subscriptions into chunks; a chunk task sends each one through one HTTP session, with a PushDelivery row per
+(event, subscription) claimed before sending, so a task that runs again never notifies anyone twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from py_vapid import Vapid
+from pywebpush import WebPusher
+
+from alerts.choices import THREATS_OF_LEVEL
+from alerts.models import Alert, FeedSource, Region
+from alerts.presentation import KIND_LABELS, LEVEL_LABELS, THREAT_LABELS, region_name
+from alerts.selectors.regions import region_chain_uids
+from alerts.selectors.status.freshness import UNKNOWN, feeds_health_from_db, status_freshness
+from push.models import PushDelivery, PushEvent, PushSubscription
+
+logger = logging.getLogger(__name__)
+
+PAYLOAD_LIMIT = 3000  # bytes of JSON before encryption: well inside every push service's 4 KB
+TOKEN_LIFETIME_S = 12 * 3600  # VAPID tokens live under 24 h (Safari refuses longer ones)
+RETRY_AFTER_MAX_S = 300
+FANOUT_TASK = "push.fanout"
+
+
+# --- VAPID -------------------------------------------------------------------------------------------
+
+
+def vapid_configured() -> bool:
+    return bool(settings.VAPID_PRIVATE_KEY and settings.VAPID_PUBLIC_KEY)
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def vapid_keys_generate() -> tuple[str, str]:
+    """A new (private, public) pair, base64url: the raw private scalar and the uncompressed public point."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = Vapid()
+    key.generate_keys()
+    private = key.private_key.private_numbers().private_value.to_bytes(32, "big")
+    public = key.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return _b64url(private), _b64url(public)
+
+
+@cache
+def _vapid(private_key: str) -> Vapid:
+    return Vapid.from_string(private_key=private_key)
+
+
+def vapid_headers(endpoint: str, *, now: float | None = None) -> dict[str, str]:
+    """The Authorization header for one send: a claims dict of its own each time (signing changes it)."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(endpoint)
+    claims = {
+        "sub": settings.VAPID_SUBJECT,
+        "aud": f"{url.scheme}://{url.netloc}",
+        "exp": int(now or time.time()) + TOKEN_LIFETIME_S,
+    }
+    headers: dict[str, str] = _vapid(settings.VAPID_PRIVATE_KEY).sign(claims)
+    return headers
+
+
+# --- subscriptions -----------------------------------------------------------------------------------
+
+
+def push_subscribe(
+    *, endpoint: str, p256dh: str, auth: str, region: int, language: str, drills: bool
+) -> tuple[PushSubscription, bool]:
+    """Store (or update, by endpoint) a subscription for a region's chain; returns it and whether it is new."""
+    chain = region_chain_uids(uid=region) or [region]
+    return PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "p256dh": p256dh,
+            "auth": auth,
+            "region_id": region,
+            "chain": chain,
+            "language": language,
+            "drills": drills,
+        },
+    )
+
+
+def push_unsubscribe_handle(*, handle: str) -> bool:
+    deleted, _rows = PushSubscription.objects.filter(handle=handle).delete()
+    return bool(deleted)
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+def push_events_from_alert_changes(
+    sender: Any, *, source_kind: str, started: Sequence[dict[str, Any]], ended: Sequence[int], **kwargs: Any
+) -> None:
+    """Receiver of `alerts_changed` (inside the poll's transaction): one event per change, fanned out on commit.
+
+    An end comes only from here, that is from a successful poll: a feed that fails or goes stale applies
+    no snapshot, so it can never produce an "all clear".
+    """
+    drill = source_kind == FeedSource.Kind.REPLAY
+    events = [
+        PushEvent(
+            kind=PushEvent.Kind.START,
+            region_id=change["region"],
+            alert_kind=change["kind"],
+            level=change["level"] or "",
+            threats=list(change["threats"]),
+            drill=drill,
+        )
+        for change in started
+    ]
+    events += [PushEvent(kind=PushEvent.Kind.END, region_id=uid, drill=drill) for uid in ended]
+    if not events:
+        return
+    created = PushEvent.objects.bulk_create(events)
+    ids = [event.pk for event in created]
+
+    def enqueue() -> None:
+        from push.tasks import fanout
+
+        for pk in ids:
+            fanout.delay(pk)
+
+    transaction.on_commit(enqueue)
+
+
+def _chain_alerts(chain: Sequence[int], *, drill: bool) -> bool:
+    """Whether an alert is still active on any region of the chain (drills and real alerts apart)."""
+    active = Alert.objects.filter(ended_at__isnull=True, source__enabled=True, region_id__in=chain)
+    replay = FeedSource.Kind.REPLAY
+    return (active.filter(source__kind=replay) if drill else active.exclude(source__kind=replay)).exists()
+
+
+def push_event_fanout(*, event_id: int) -> list[list[int]]:
+    """The chunks of subscription ids the event goes to (empty when it is not to be sent at all)."""
+    event = PushEvent.objects.select_related("region").get(pk=event_id)
+    if event.kind == PushEvent.Kind.END:
+        freshness = status_freshness(feeds=feeds_health_from_db(), now=timezone.now())
+        if freshness.state == UNKNOWN:
+            # The feeds went unknown between the poll and now: no "all clear" on data nobody trusts.
+            PushEvent.objects.filter(pk=event.pk).update(suppressed="alert feeds unknown")
+            return []
+    subscriptions = PushSubscription.objects.filter(chain__contains=[event.region_id])
+    if event.drill:
+        subscriptions = subscriptions.filter(drills=True)
+    ids = list(subscriptions.order_by("pk").values_list("pk", flat=True))
+    size = settings.PUSH_CHUNK_SIZE
+    PushEvent.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+# --- the message -------------------------------------------------------------------------------------
+
+
+def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, Any]:
+    """What the service worker shows, in the subscription's language; one tag per subscribed region."""
+    with translation.override(subscription.language):
+        if event.kind == PushEvent.Kind.START:
+            title = f"{KIND_LABELS.get(event.alert_kind, KIND_LABELS['air_raid'])} — {region_name(event.region)}"
+            words = [str(LEVEL_LABELS[event.level])] if event.level in LEVEL_LABELS else []
+            # The threat types beyond the one the level already says ("missile threat" is "missiles").
+            implied = THREATS_OF_LEVEL.get(event.level)
+            words += [str(THREAT_LABELS[t]) for t in event.threats if t in THREAT_LABELS and t != implied]
+            body = " · ".join(words) or _("Go to the shelter.")
+        else:
+            title = _("All clear — %(region)s") % {"region": region_name(subscription.region)}
+            body = _("The alert has ended.")
+        if event.drill:
+            title = _("DRILL · %(title)s") % {"title": title}
+        url = reverse("alerts:history", args=[subscription.region_id])
+    return {
+        "title": title,
+        "body": body,
+        "tag": f"region-{subscription.region_id}",
+        "url": url,
+        "lang": subscription.language,
+        "kind": event.kind,
+        "drill": event.drill,
+        "icon": static("img/icon-192.png"),
+    }
+
+
+def _ttl(event: PushEvent) -> int:
+    return settings.PUSH_TTL_START_SECONDS if event.kind == PushEvent.Kind.START else settings.PUSH_TTL_END_SECONDS
+
+
+def _retry_after(response: requests.Response) -> int:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); a small backoff without one."""
+    value = response.headers.get("Retry-After", "").strip()
+    seconds: float = 5
+    if value.isdigit():
+        seconds = int(value)
+    elif value:
+        try:
+            moment: datetime = parsedate_to_datetime(value)
+            seconds = (moment - timezone.now()).total_seconds()
+        except (TypeError, ValueError):
+            pass
+    return int(min(max(seconds, 1), RETRY_AFTER_MAX_S))
+
+
+@dataclass
+class ChunkResult:
+    sent: int = 0
+    removed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry: list[int] = field(default_factory=list)
+    retry_after_s: int = 0
+
+
+def _claim(event: PushEvent, subscription: PushSubscription) -> PushDelivery | None:
+    """This subscription's delivery of the event, unless it is done already (sent, removed, skipped…)."""
+    delivery, _created = PushDelivery.objects.get_or_create(event=event, subscription=subscription)
+    return None if delivery.status in PushDelivery.DONE else delivery
+
+
+def _finish(delivery: PushDelivery, status: str, code: int | None = None) -> None:
+    delivery.status, delivery.status_code = status, code
+    delivery.save(update_fields=["status", "status_code", "attempts", "updated_at"])
+
+
+def push_send_chunk(*, event_id: int, subscription_ids: Iterable[int], last_attempt: bool) -> ChunkResult:
+    """Send the event to these subscriptions (those not done already) through one HTTP session."""
+    event = PushEvent.objects.select_related("region").get(pk=event_id)
+    result = ChunkResult()
+    subscriptions = PushSubscription.objects.select_related("region").filter(pk__in=list(subscription_ids))
+    with requests.Session() as session:
+        for subscription in subscriptions.order_by("pk"):
+            delivery = _claim(event, subscription)
+            if delivery is None:
+                continue
+            if event.kind == PushEvent.Kind.END and _chain_alerts(subscription.chain, drill=event.drill):
+                _finish(delivery, PushDelivery.Status.SKIPPED)  # another alert of its chain goes on
+                result.skipped += 1
+                continue
+            delivery.attempts += 1
+            response = _send(event, subscription, session)
+            code = response.status_code if response is not None else None
+            if code is not None and code < 300:
+                _finish(delivery, PushDelivery.Status.SENT, code)
+                result.sent += 1
+            elif code in (404, 410):
+                _finish(delivery, PushDelivery.Status.REMOVED, code)
+                subscription.delete()
+                result.removed += 1
+            elif (code is None or code == 429 or code >= 500) and not last_attempt:
+                _finish(delivery, PushDelivery.Status.RETRYING, code)
+                result.retry.append(subscription.pk)
+                wait = _retry_after(response) if response is not None else 5
+                result.retry_after_s = max(result.retry_after_s, wait)
+            else:
+                _finish(delivery, PushDelivery.Status.FAILED, code)
+                result.failed += 1
+                logger.warning("push: event %s to subscription %s failed (%s)", event.pk, subscription.pk, code)
+    return result
+
+
+def _send(event: PushEvent, subscription: PushSubscription, session: requests.Session) -> requests.Response | None:
+    payload = json.dumps(push_message(event, subscription), ensure_ascii=False).encode()
+    if len(payload) > PAYLOAD_LIMIT:
+        raise ValueError(f"push payload of {len(payload)} bytes is over {PAYLOAD_LIMIT}")
+    info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+    headers = {
+        **vapid_headers(subscription.endpoint),
+        "Urgency": "high",
+        # One pending message per subscriber region at the push service: a newer one replaces it.
+        "Topic": f"region-{subscription.region_id}",
+    }
+    try:
+        response: requests.Response = WebPusher(info, requests_session=session).send(
+            payload, headers, ttl=_ttl(event), content_encoding="aes128gcm", timeout=10
+        )
+    except requests.RequestException as error:
+        # Never the endpoint in the log: it is a secret.
+        logger.warning("push: subscription %s unreachable: %s", subscription.pk, type(error).__name__)
+        return None
+    return response
+
+
+def region_known(uid: int) -> bool:
+    return Region.objects.filter(uid=uid).exists()
