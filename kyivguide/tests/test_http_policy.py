@@ -81,6 +81,11 @@ PRIVATE_ROUTES = {
 }
 # Patterns that only take writes (POST): answered private, never kept by a cache.
 WRITE_ROUTES = {"api/v1/shelters/<int:shelter_id>/reports": (f"/api/v1/shelters/{SHELTER_ID}/reports",)}
+# Push subscriptions: POST subscribes, DELETE unsubscribes (path, method, answer to an empty body).
+PUSH_ROUTES = {
+    "api/v1/push/subscriptions": ("/api/v1/push/subscriptions", "post"),
+    "api/v1/push/subscriptions/<str:handle>": ("/api/v1/push/subscriptions/no-such-handle", "delete"),
+}
 # Patterns that take POSTs only (browsers' CSP reports): never cached either.
 POST_ONLY = {"csp-report": ("/csp-report", b'{"csp-report": {"blocked-uri": "inline"}}')}
 # The admin's many patterns share one policy; they are checked logged out and logged in below.
@@ -100,7 +105,9 @@ def _patterns(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Ite
 
 def test_every_url_pattern_is_covered() -> None:
     routes = set(_patterns(get_resolver().url_patterns)) - BENCH_ONLY
-    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(POST_ONLY) | set(PRIVATE_PREFIXES)
+    assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(PUSH_ROUTES) | set(POST_ONLY) | set(
+        PRIVATE_PREFIXES
+    )
 
 
 @pytest.fixture
@@ -185,6 +192,14 @@ def test_write_only_routes_answer_private(client: Client) -> None:
             response = client.post(path, {"kind": "ok"}, content_type="application/json")
             assert (path, response.status_code, response["Cache-Control"]) == (path, 201, http.PRIVATE.cache_control)
             assert response.cookies == {}
+
+
+@pytest.mark.django_db
+def test_push_subscription_answers_are_private(client: Client) -> None:
+    for path, method in PUSH_ROUTES.values():
+        response = getattr(client, method)(path, {}, content_type="application/json")
+        assert (path, response["Cache-Control"]) == (path, http.PRIVATE.cache_control)
+        assert response.cookies == {}
 
 
 @pytest.mark.django_db
