@@ -40,6 +40,18 @@ def _clean_redis_keys() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_shelter_index() -> Iterator[None]:
+    """Each test, in every app, starts with no nearest-search index in this process (the live server's
+    threads share it): factories write shelters without bumping the catalogue version, which is what tells
+    a running process to rebuild it, so an index built by an earlier test would answer with its shelters."""
+    from shelters.selectors.shelter_index import shelter_index_forget  # the apps are loaded by now
+
+    shelter_index_forget()
+    yield
+    shelter_index_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Each test starts with an empty cache (only this run's keys: they share one prefix)."""
     yield

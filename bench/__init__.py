@@ -27,3 +27,14 @@ def django_ready() -> None:
     django.setup()
     call_command("ensure_database", verbosity=0)
     call_command("migrate", verbosity=0, interactive=False)
+
+
+# Every figure a benchmark measures against its target, in the order measured: `make bench` ends with
+# them in one table (bench/__main__.py).
+FIGURES: list[tuple[str, str, str, bool]] = []
+
+
+def figure(name: str, value: str, target: str, met: bool) -> str:
+    """Record one figure and return it as a row of a Markdown table (| figure | value | target | met |)."""
+    FIGURES.append((name, value, target, met))
+    return f"| {name} | {value} | {target} | {'met' if met else 'MISSED'} |"

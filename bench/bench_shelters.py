@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import BENCH_ENV
+from bench import BENCH_ENV, figure
 from bench.http import ROOT, gunicorn, interleaved, lower_median, wrk
 from kyivguide.env import database_url, parse_database_url
 from kyivguide.testing import run_python_measured
@@ -189,6 +189,7 @@ def run() -> list[str]:
         with gunicorn({"DATABASE_URL": url}) as base:
             features, plain, zipped = _geojson_sizes(base)
         verdict = "OK" if zipped <= 300 * 1024 else "OVER"
+        figure("whole-city GeoJSON, gzip", f"{zipped / 1024:,.0f} KB", "≤ 300 KB", zipped <= 300 * 1024)
         lines.append(
             f"whole-city GeoJSON: {features:,} shelters, {plain / 1024:,.0f} KB, gzip {zipped / 1024:,.0f} KB "
             f"(target ≤ 300 KB: {verdict})"
@@ -201,6 +202,8 @@ def run() -> list[str]:
         _generate(path)
         seconds, peak_mb, summary = _timed_import(env, path)
     verdict = "OK" if seconds <= 60 and peak_mb <= 500 else "OVER"
+    figure(f"import {ROWS:,} shelters, time", f"{seconds:.1f} s", "≤ 60 s", seconds <= 60)
+    figure(f"import {ROWS:,} shelters, peak memory", f"{peak_mb:,.0f} MB", "≤ 500 MB", peak_mb <= 500)
     lines.append(
         f"import of {ROWS:,} rows: {seconds:.1f} s, peak memory {peak_mb:,.0f} MB "
         f"(targets ≤ 60 s, ≤ 500 MB: {verdict}); {summary}"
@@ -245,4 +248,6 @@ def run() -> list[str]:
         f"(all: {', '.join(f'{r:.0%}' for r in sorted(ratios))}; target ≥ 50 %: {'OK' if ratio >= 0.5 else 'UNDER'}); "
         f"nearest p99 {p99:.1f} ms, the median of the {ROUNDS} runs (target ≤ 100 ms: {'OK' if p99 <= 100 else 'OVER'})"
     )
+    figure(f"nearest / minimal view, random points, {CONNECTIONS} connections", f"{ratio:.0%}", "≥ 50 %", ratio >= 0.5)
+    figure(f"nearest p99, {CONNECTIONS} connections (median run)", f"{p99:.1f} ms", "≤ 100 ms", p99 <= 100)
     return lines
