@@ -13,6 +13,11 @@ BENCH_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-" + "x" * 40,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # wrk's one address stands for a city of phones: the per-client API limit is not what is measured
+    # (a throttled request is a cheap 429, which would flatter the throughput). The throttle's own cost
+    # is still paid on every request.
+    "API_THROTTLE_READS": "1000000000/min",
+    "API_THROTTLE_WRITES": "1000000000/min",
 }
 
 

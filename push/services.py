@@ -144,8 +144,7 @@ def push_events_from_alert_changes(
     def enqueue() -> None:
         from push.tasks import fanout
 
-        for pk in ids:
-            fanout.delay(pk)
+        fanout.delay(ids)
 
     transaction.on_commit(enqueue)
 
