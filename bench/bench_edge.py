@@ -161,9 +161,14 @@ def run() -> list[str]:
     django_ready()
     prepare_status()
     work = Path(tempfile.mkdtemp(prefix="bench-edge-"))
-    static_root = work / "static"
+    # gunicorn names static files by the manifest in the project's STATIC_ROOT (without one it hashes the
+    # raw file, not the processed CSS, so the names nginx finds would differ): collect there, as production
+    # does, and let nginx serve the same folder.
+    from django.conf import settings
+
+    static_root = Path(settings.STATIC_ROOT)
     _collect_static(static_root)
-    (static_root / "bench").mkdir(parents=True)
+    (static_root / "bench").mkdir(parents=True, exist_ok=True)
     log = work / "gunicorn.log"
     origin_rates: list[float] = []
     try:
@@ -205,6 +210,7 @@ def run() -> list[str]:
                 delays = _ingest_to_visible(base, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(static_root / "bench", ignore_errors=True)
 
     status_ratios = [r["status"].requests_per_s / r["static status"].requests_per_s for r in rounds]
     home_ratios = [r["home"].requests_per_s / r["static home"].requests_per_s for r in rounds]
