@@ -370,7 +370,7 @@ def test_the_sign_in_lockout_counts_the_address_the_edge_saw(roomy_writes: None,
         headers = {
             "Cookie": cookie,
             "Content-Type": "application/x-www-form-urlencoded",
-            "X-Forwarded-For": f"10.9.8.{n}",
+            "X-Forwarded-For": f"192.0.2.{n}",  # forged, from a documentation range
         }
         statuses.append(call(stack.base, path, method="POST", body=urlencode(fields).encode(), headers=headers).status)
     # Three failures from one address (the one nginx appended) lock it, whatever the client claimed.

@@ -134,7 +134,7 @@ def test_the_limit_counts_the_address_the_trusted_proxy_saw(client: Client) -> N
         )
 
     # A client's own claims (left of the proxy's entry) change nothing; another client counts apart.
-    assert [send("10.0.0.1, 203.0.113.7"), send("10.9.9.9, 203.0.113.7"), send("198.51.100.9")] == [201, 429, 201]
+    assert [send("192.0.2.1, 203.0.113.7"), send("192.0.2.99, 203.0.113.7"), send("198.51.100.9")] == [201, 429, 201]
 
 
 @pytest.mark.parametrize(
