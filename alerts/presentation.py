@@ -69,9 +69,9 @@ def parse_iso(value: str | None) -> datetime | None:
     return None if not value else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def local_time(value: str | datetime | None) -> str:
+def local_time(value: str | datetime | None, *, seconds: bool = False) -> str:
     moment = parse_iso(value) if isinstance(value, str) or value is None else value
-    return "" if moment is None else date_format(moment.astimezone(KYIV), "H:i")
+    return "" if moment is None else date_format(moment.astimezone(KYIV), "H:i:s" if seconds else "H:i")
 
 
 def local_date(value: str | datetime | None) -> str:
@@ -137,6 +137,9 @@ def status_display(status: Mapping[str, Any], *, now: datetime) -> dict[str, Any
         "since": local_time(status.get("since")) if status.get("since") else "",
         "delayed": freshness["state"] == "delayed",
         "age_s": freshness.get("age_s"),
+        # Absolute, not "N s ago": a copy kept by a cache (served stale while the server is down) or read
+        # without JavaScript cannot count on; the script replaces it with the live age.
+        "data_time": local_time(freshness.get("last_success_at"), seconds=True),
         "reason": "",
         "replay": bool(status.get("replay")),
         "replay_date": "",

@@ -87,6 +87,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kyivguide.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers leave gunicorn compressed when the client accepts it, and the edge always asks:
+    # nginx's cache keeps one gzip copy per URL and sends phones (which all accept gzip) those bytes,
+    # instead of compressing a 60 KB home page again for every request (1,200 req/s on this machine
+    # against 12,000 for stored bytes). WhiteNoise above serves its own pre-compressed static files.
+    "django.middleware.gzip.GZipMiddleware",
     # After WhiteNoise: static files are no documents and need no policy.
     "csp.middleware.CSPMiddleware",
     # Before SessionMiddleware: the language comes from the URL only, so public pages never touch

@@ -392,6 +392,26 @@ def test_answers_are_compressed_for_clients_that_accept_gzip(shared: Stack, path
     assert (plain.cache, packed.cache) == ("MISS", "HIT")
 
 
+@pytest.mark.parametrize("path", ["/", "/en/", "/api/v1/status"])
+def test_the_cache_keeps_the_compressed_copy_phones_are_sent(shared: Stack, path: str) -> None:
+    """gunicorn compresses (the edge always asks for gzip), so a phone's HIT is the stored bytes as they are:
+    nginx does not compress the page again for each of the crowd's requests."""
+    key = unique(path)
+    packed = call(shared.base, key, headers={"Accept-Encoding": "gzip"})
+    again = call(shared.base, key, headers={"Accept-Encoding": "gzip"})
+    assert (packed.cache, again.cache) == ("MISS", "HIT")
+    assert again.body == packed.body
+    kept = [entry.read_bytes() for entry in (shared.run_dir / "cache").rglob("*") if entry.is_file()]
+    entry = next(data for data in kept if f"KEY: http://{urlsplit(shared.base).netloc}{key}\n".encode() in data)
+    head, _, stored = entry.partition(b"\r\n\r\n")
+    assert b"\r\nContent-Encoding: gzip" in head
+    assert stored == again.body
+    # The rare client without gzip still gets the page, unpacked by nginx from the same copy.
+    plain = call(shared.base, key)
+    assert (plain.cache, "content-encoding" in plain.headers) == ("HIT", False)
+    assert plain.body == gzip.decompress(again.body)
+
+
 @pytest.fixture
 def static_root(tmp_path: Path, settings: Any) -> Path:
     root = tmp_path / "staticfiles"
