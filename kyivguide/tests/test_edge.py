@@ -131,6 +131,37 @@ def test_a_public_answer_is_served_from_the_cache_the_second_time(shared: Stack,
     assert second.headers["cache-control"] == first.headers["cache-control"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/status", "/api/v1/regions", "/api/v1/shelters"])
+def test_one_copy_of_a_public_api_answer_serves_both_languages(shared: Stack, path: str) -> None:
+    """The API's 200s do not depend on Accept-Language (only its errors do): one cache entry for all."""
+    key = unique(path)
+    uk = call(shared.base, key, headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    en = call(shared.base, key, headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert (uk.status, uk.cache, en.status, en.cache) == (200, "MISS", 200, "HIT")
+    assert en.body == uk.body
+    assert uk.headers["content-language"] == en.headers["content-language"] == "en"
+    assert "accept-language" not in uk.headers.get("vary", "").lower()
+    assert origin_hits(shared.web, key) == 1
+
+
+def test_an_api_error_is_never_kept_and_speaks_each_clients_language(shared: Stack) -> None:
+    key = unique("/api/v1/shelters/999999")
+    uk = call(shared.base, key, headers={"Accept-Language": "uk"})
+    en = call(shared.base, key, headers={"Accept-Language": "en"})
+    assert (uk.status, uk.cache, uk.headers["content-language"]) == (404, "MISS", "uk")
+    assert (en.status, en.cache, en.headers["content-language"]) == (404, "MISS", "en")
+    assert json.loads(uk.body)["message"] == "Немає укриття з id 999999."
+    assert json.loads(en.body)["message"] == "No shelter with id 999999."
+    assert origin_hits(shared.web, key) == 2
+
+
+def test_a_page_404_is_still_kept(shared: Stack) -> None:
+    """Pages have their language in the URL: their 404s stay cached, as before."""
+    key = unique("/no-such-page/")
+    first, second = call(shared.base, key), call(shared.base, key)
+    assert (first.status, first.cache, second.status, second.cache) == (404, "MISS", 404, "HIT")
+
+
 def test_concurrent_misses_become_one_upstream_request(shared: Stack) -> None:
     key = unique("/api/v1/status")
     answers: list[Answer] = []
