@@ -155,13 +155,6 @@ def test_an_api_error_is_never_kept_and_speaks_each_clients_language(shared: Sta
     assert origin_hits(shared.web, key) == 2
 
 
-def test_a_page_404_is_still_kept(shared: Stack) -> None:
-    """Pages have their language in the URL: their 404s stay cached, as before."""
-    key = unique("/no-such-page/")
-    first, second = call(shared.base, key), call(shared.base, key)
-    assert (first.status, first.cache, second.status, second.cache) == (404, "MISS", 404, "HIT")
-
-
 def test_concurrent_misses_become_one_upstream_request(shared: Stack) -> None:
     key = unique("/api/v1/status")
     answers: list[Answer] = []
