@@ -56,8 +56,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response.data = {"error": "throttled", "message": throttled_message(int(exc.wait))}
+    wait = getattr(exc, "wait", None)  # Throttled's, set by its __init__
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        response.data = {"error": "throttled", "message": throttled_message(int(wait))}
     elif isinstance(exc, exceptions.ValidationError):
         response.data = invalid_input(exc.detail)
     elif isinstance(exc, exceptions.APIException):

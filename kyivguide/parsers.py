@@ -6,6 +6,7 @@ loads, which kyivguide.api imports.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ class TranslatedJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except exceptions.ParseError as error:
             cause = error.__cause__ or error.__context__
-            if isinstance(cause, ValueError) and hasattr(cause, "lineno"):
+            if isinstance(cause, json.JSONDecodeError):
                 message = _("The body is not valid JSON (line {line}, column {column}).").format(
                     line=cause.lineno, column=cause.colno
                 )
