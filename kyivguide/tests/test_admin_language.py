@@ -19,8 +19,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from alerts.tests.factories import FeedSourceFactory, kyiv_regions
+from alerts.tests.advisory_factories import AdvisoryFactory
+from alerts.tests.factories import AlertFactory, FeedSourceFactory, kyiv_regions
 from kyivguide.testing import verified_staff_client
+from shelters.models import ShelterReport
 from shelters.tests.factories import ShelterFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,9 +143,11 @@ THIRD_PARTY_APPS = {"axes", "otp_totp", "otp_static", "django_celery_beat"}
 
 @pytest.fixture
 def staff_client() -> Client:
-    kyiv_regions()
-    ShelterFactory.create(source="київ", source_id="к-1", address_en="Хрещатик, 1")
-    FeedSourceFactory.create()
+    regions = kyiv_regions()
+    shelter = ShelterFactory.create(source="київ", source_id="к-1", address_en="Хрещатик, 1")
+    ShelterReport.objects.create(shelter=shelter, kind="locked", client_hash="0" * 64)
+    AlertFactory.create(region=regions[31], source=FeedSourceFactory.create())
+    AdvisoryFactory.create()
     staff = User.objects.create_superuser("адмін", "", "пароль-для-тесту")
     return verified_staff_client(staff)
 
