@@ -324,6 +324,13 @@ def test_while_gunicorn_is_down_the_stale_status_is_served_and_ages(stack: Stack
         "error": "unavailable",
         "message": "KyivGuide is unavailable for a moment: try again in a few seconds.",
     }
+    nothing_uk = call(stack.base, unique("/api/v1/status"), headers={"Accept-Language": "uk"})
+    assert (nothing_uk.status, nothing_uk.headers["content-language"], nothing_uk.headers["cache-control"]) == (
+        503,
+        "uk",
+        "no-store",
+    )
+    assert json.loads(nothing_uk.body)["message"] == "KyivGuide на мить недоступний: спробуйте знову за кілька секунд."
 
 
 # --- Limits ---------------------------------------------------------------------------------------------------
@@ -348,6 +355,17 @@ def test_the_api_is_limited_per_address_with_429(tight_limits: None, stack: Stac
         "message": "Too many requests from this address: try again in a few seconds.",
     }
     assert refused.headers["retry-after"] == "1"
+    assert (refused.headers["content-language"], refused.headers["vary"]) == ("en", "Accept-Language")
+    in_ukrainian = call(stack.base, key, headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.8"})
+    assert (in_ukrainian.status, in_ukrainian.headers["content-language"]) == (429, "uk")
+    assert in_ukrainian.headers["retry-after"] == "1"
+    assert json.loads(in_ukrainian.body) == {
+        "error": "throttled",
+        "message": "Забагато запитів з цієї адреси: спробуйте знову за кілька секунд.",
+    }
+    # English first, Ukrainian second: English.
+    in_english = call(stack.base, key, headers={"Accept-Language": "en-US,en;q=0.9,uk;q=0.8"})
+    assert (in_english.status, in_english.headers["content-language"]) == (429, "en")
     # Pages are not limited by the API's rate.
     assert [call(stack.base, unique("/guide/")).status for _ in range(5)] == [200] * 5
 
