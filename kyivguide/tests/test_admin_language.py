@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from alerts.tests.advisory_factories import AdvisoryFactory
 from alerts.tests.factories import AlertFactory, FeedSourceFactory, kyiv_regions
@@ -139,6 +140,13 @@ PROJECT_APPS = {"alerts", "shelters", "push", "kyivguide", "auth"}
 # device admin (field names, fieldsets), django-axes' records (`Access Log for …`), and
 # django-celery-beat (no Ukrainian catalogue, 115 messages). Known, and strict: a fix flips the test.
 THIRD_PARTY_APPS = {"axes", "otp_totp", "otp_static", "django_celery_beat"}
+
+
+@pytest.fixture(autouse=True)
+def _ukrainian() -> Iterator[None]:
+    """`reverse` gives the URL of the active language: the Ukrainian admin's, whatever ran before."""
+    with translation.override("uk"):
+        yield
 
 
 @pytest.fixture
