@@ -11,6 +11,7 @@ Ukrainian catalogue get their messages in the project's (kyivguide/third_party_m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
