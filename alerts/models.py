@@ -34,7 +34,7 @@ class Region(models.Model):
     geometry = models.MultiPolygonField(_("boundary"), srid=4326, null=True, blank=True)
     # Guidance: how long people here have to reach a shelter once the siren sounds (unknown for most).
     shelter_time_s = models.PositiveIntegerField(_("time to reach a shelter (s)"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         ordering = ["uid"]
@@ -71,12 +71,12 @@ class FeedSource(models.Model):
     last_latency_ms = models.PositiveIntegerField(_("last latency (ms)"), null=True, blank=True)
 
     # Conditional requests: the Last-Modified of alerts.in.ua, ukrainealarm's lastActionIndex.
-    last_modified = models.CharField(max_length=100, blank=True)
-    last_action_index = models.BigIntegerField(null=True, blank=True)
+    last_modified = models.CharField(_("Last-Modified of the last answer"), max_length=100, blank=True)
+    last_action_index = models.BigIntegerField(_("last action index"), null=True, blank=True)
     # After a 429 the upstream is left alone until then.
-    retry_after_until = models.DateTimeField(null=True, blank=True)
+    retry_after_until = models.DateTimeField(_("left alone until"), null=True, blank=True)
     # Adapter-specific state that must survive restarts (the replay's virtual clock).
-    state = models.JSONField(default=dict, blank=True)
+    state = models.JSONField(_("adapter state"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -110,8 +110,8 @@ class Alert(models.Model):
     source = models.ForeignKey(FeedSource, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("source"))
     # The upstream's id of the alert, or a stable hash of what identifies it when it has none.
     source_key = models.CharField(_("upstream key"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         ordering = ["-started_at"]

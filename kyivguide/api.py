@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, serializers
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kyivguide.http import THROTTLED
+from kyivguide.throttling import throttled_message
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -44,20 +46,26 @@ def invalid_input(detail: Any) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     for field, message in pairs:
         fields.setdefault(field or "non_field_errors", []).append(message)
-    message = "; ".join(f"{field}: {msg}" if field else msg for field, msg in pairs) or "Invalid input."
+    message = "; ".join(f"{field}: {msg}" if field else msg for field, msg in pairs) or _("Invalid input.")
     return {"error": "invalid", "message": message, "fields": fields}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every API error is `{"error": <code>, "message": <one readable sentence>, ...}` with a 4xx."""
+    """Every API error is `{"error": <code>, "message": <one readable sentence>, ...}` with a 4xx,
+    its message in the request's language (kyivguide.middleware)."""
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    wait = getattr(exc, "wait", None)  # Throttled's, set by its __init__
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        response.data = {"error": "throttled", "message": throttled_message(int(wait))}
+    elif isinstance(exc, exceptions.ValidationError):
         response.data = invalid_input(exc.detail)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        message = str(detail) if not isinstance(detail, (dict, list)) else "; ".join(m for _, m in _flatten(detail))
+        message = (
+            str(detail) if not isinstance(detail, (dict, list)) else "; ".join(m for _field, m in _flatten(detail))
+        )
         code = exc.get_codes() if not isinstance(exc.get_codes(), (dict, list)) else exc.default_code
         response.data = {"error": str(code), "message": message}
     if isinstance(exc, exceptions.Throttled):
@@ -133,7 +141,9 @@ def get_only(view: Callable[[HttpRequest], HttpResponseBase]) -> Callable[[HttpR
     @wraps(view)
     def only_get(request: HttpRequest) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
-            response = json_error(405, "method_not_allowed", f"Method {request.method} is not allowed; use GET.")
+            response = json_error(
+                405, "method_not_allowed", _("Method {method} is not allowed; use GET.").format(method=request.method)
+            )
             response["Allow"] = "GET, HEAD"
             return response
         return view(request)
@@ -142,7 +152,7 @@ def get_only(view: Callable[[HttpRequest], HttpResponseBase]) -> Callable[[HttpR
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return json_error(404, "not_found", f"No API endpoint at {request.path}.")
+    return json_error(404, "not_found", _("No API endpoint at {path}.").format(path=request.path))
 
 
 # --- The schema (drf-spectacular): the error format and the conditional answer, as the views document them.

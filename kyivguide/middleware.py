@@ -11,10 +11,35 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 
-# Machine-facing paths: their messages are in English (data carry both languages), and they must
-# not vary by Accept-Language, so that HTTP caches keep one copy.
-ENGLISH_PREFIXES = ("/api/", "/feeds/", "/healthz", "/readyz")
+# Machine-facing paths outside the API's operations (the OpenAPI schema and its docs page included:
+# one document for everybody): in English, and never varying by Accept-Language.
+ENGLISH_PREFIXES = ("/api/schema/", "/api/docs/", "/feeds/", "/healthz", "/readyz")
+API_PREFIX = "/api/"
+
+
+def negotiates_language(path: str) -> bool:
+    """Whether the language of `path`'s errors follows Accept-Language (the API's operations)."""
+    return path.startswith(API_PREFIX) and not path.startswith(ENGLISH_PREFIXES)
+
+
+# What an API client gets when its Accept-Language names neither language (or is absent).
+API_DEFAULT_LANGUAGE = "en"
+
+
+def api_language(accept_language: str) -> str:
+    """The API's language for an Accept-Language header: the first of uk / en by the client's preference.
+
+    `uk-UA` counts as `uk`, `en-GB` as `en`; `*`, other languages and a malformed header give English.
+    """
+    available = {code for code, _ in settings.LANGUAGES}
+    for tag, _quality in parse_accept_lang_header(accept_language[:255]):
+        primary = tag.split("-")[0]
+        if primary in available:
+            return primary
+    return API_DEFAULT_LANGUAGE
 
 
 class PathLocaleMiddleware(LocaleMiddleware):
@@ -24,17 +49,34 @@ class PathLocaleMiddleware(LocaleMiddleware):
     The stock middleware also reads the language cookie and Accept-Language and adds
     `Vary: Accept-Language`, which would split every cache entry by browser locale although the
     page only depends on its URL. Here the URL decides, and nothing is added to `Vary`.
+
+    The API is the exception: its error messages follow Accept-Language (`api_language`), and only
+    its error answers say so in `Vary`. Its other answers are the same bytes in every language (data
+    carry both, `name_uk` / `name_en`), say `Content-Language: en` whatever was asked, and do not
+    vary, so that caches keep one copy of each (kyivguide/tests/test_api_language.py checks both).
     """
 
     def process_request(self, request: HttpRequest) -> None:
         path = request.path_info
         language = translation.get_language_from_path(path)
         if language is None:
-            language = "en" if path.startswith(ENGLISH_PREFIXES) else settings.LANGUAGE_CODE
+            if negotiates_language(path):
+                language = api_language(request.headers.get("Accept-Language", ""))
+            elif path.startswith(ENGLISH_PREFIXES):
+                language = "en"
+            else:
+                language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if negotiates_language(request.path_info):
+            if response.status_code >= 400:
+                response.headers.setdefault("Content-Language", translation.get_language())
+                patch_vary_headers(response, ("Accept-Language",))
+            else:
+                response.headers.setdefault("Content-Language", API_DEFAULT_LANGUAGE)
+            return response
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
 

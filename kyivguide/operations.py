@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from alerts.models import Alert, FeedSource
 from alerts.selectors.status import feeds_health_from_db, status_freshness
@@ -40,6 +41,21 @@ class FeedRow:
     latency_ms: int | None
     freshness: str  # fresh / delayed / stale / never / off
     failing: bool
+
+    @property
+    def freshness_label(self) -> str:
+        return str(FRESHNESS_LABELS[self.freshness])
+
+
+# What the page says for a freshness (the codes stay in the markup's classes).
+FRESHNESS_LABELS = {
+    "fresh": pgettext_lazy("freshness", "fresh"),
+    "delayed": pgettext_lazy("freshness", "delayed"),
+    "stale": pgettext_lazy("freshness", "stale"),
+    "unknown": pgettext_lazy("freshness", "unknown"),
+    "never": pgettext_lazy("freshness", "never polled"),
+    "off": pgettext_lazy("freshness", "off"),
+}
 
 
 def _feed_freshness(source: FeedSource, now: datetime) -> str:
@@ -99,6 +115,7 @@ def operations_overview(*, now: datetime | None = None) -> dict[str, Any]:
         "now": now,
         "feeds": _feeds(now),
         "freshness": freshness.state,
+        "freshness_label": FRESHNESS_LABELS.get(freshness.state, freshness.state),
         "active_alerts": Alert.objects.filter(ended_at__isnull=True, source__enabled=True).count(),
         "snapshot_version": snapshot.version,
         "snapshot_generated_at": snapshot.generated_at,

@@ -72,10 +72,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_celery_beat",
-    "axes",
+    # Their own configs under translated names (kyivguide/app_names.py).
+    "kyivguide.app_names.AxesConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "kyivguide.app_names.OTPTOTPConfig",
+    "kyivguide.app_names.OTPStaticConfig",
     "csp",
     "kyivguide",
     "alerts",
@@ -440,7 +441,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kyivguide.parsers.TranslatedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kyivguide.api.exception_handler",
     # Bounded page size, and a 400 for a bad limit/offset (DRF's own paginator takes any integer).

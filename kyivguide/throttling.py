@@ -28,7 +28,8 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from rest_framework.exceptions import Throttled
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import BaseThrottle
 
@@ -79,8 +80,24 @@ class ClientRateThrottle(BaseThrottle):
         return float(self.retry_after)
 
 
+def throttled_message(wait: int) -> str:
+    """The 429's message, its number in the language's plural form.
+
+    DRF's own Throttled formats the number into the msgid before looking it up, so its message is
+    never translated; this says the same in English.
+    """
+    return " ".join(
+        (
+            _("Request was throttled."),
+            ngettext("Expected available in {wait} second.", "Expected available in {wait} seconds.", wait).format(
+                wait=wait
+            ),
+        )
+    )
+
+
 def throttled_response(seconds: int) -> HttpResponseBase:
-    response = JsonResponse({"error": "throttled", "message": str(Throttled(seconds).detail)}, status=429)
+    response = JsonResponse({"error": "throttled", "message": throttled_message(seconds)}, status=429)
     response["Retry-After"] = str(seconds)
     return THROTTLED.apply(response)
 

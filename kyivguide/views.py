@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from kyivguide.api import api_not_found
 from kyivguide.http import STATUS, UNAVAILABLE, cache_policy
@@ -39,7 +40,9 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     """503 while PostgreSQL cannot be reached: JSON in the API's error shape, else a page in the URL's language."""
     headers = {**UNAVAILABLE.headers, "Retry-After": str(RETRY_AFTER_S)}
     if request.path.startswith("/api/"):
-        message = "The database is unavailable for a moment; the status (/api/v1/status) still answers. Try again."
+        message = gettext(
+            "The database is unavailable for a moment; the status (/api/v1/status) still answers. Try again."
+        )
         return JsonResponse({"error": "unavailable", "message": message}, status=503, headers=headers)
     response = render(request, "503.html", {"retry_after_s": RETRY_AFTER_S}, status=503)
     for name, value in headers.items():

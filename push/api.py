@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import orjson
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -28,9 +29,11 @@ def _base64url(value: str, length: int, what: str) -> str:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
-        raise serializers.ValidationError(f"{what} must be base64url.") from None
+        raise serializers.ValidationError(gettext("{field} must be base64url.").format(field=what)) from None
     if len(raw) != length:
-        raise serializers.ValidationError(f"{what} must be {length} bytes (it is {len(raw)}).")
+        raise serializers.ValidationError(
+            gettext("{field} must be {length} bytes (it is {count}).").format(field=what, length=length, count=len(raw))
+        )
     return value
 
 
@@ -41,7 +44,7 @@ class KeysInput(serializers.Serializer):
     def validate_p256dh(self, value: str) -> str:
         _base64url(value, 65, "p256dh")
         if base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))[0] != 4:
-            raise serializers.ValidationError("p256dh must be an uncompressed P-256 point.")
+            raise serializers.ValidationError(gettext("p256dh must be an uncompressed P-256 point."))
         return value
 
     def validate_auth(self, value: str) -> str:
@@ -59,7 +62,7 @@ class SubscriptionObjectInput(serializers.Serializer):
         url = urlsplit(value)
         local = settings.PUSH_ALLOW_HTTP_LOCALHOST and url.scheme == "http" and url.hostname == "127.0.0.1"
         if not (url.scheme == "https" and url.hostname) and not local:
-            raise serializers.ValidationError("The endpoint must be an https URL of a push service.")
+            raise serializers.ValidationError(gettext("The endpoint must be an https URL of a push service."))
         return value
 
 
@@ -71,7 +74,7 @@ class SubscribeInput(serializers.Serializer):
 
     def validate_region(self, value: int) -> int:
         if not region_known(value):
-            raise serializers.ValidationError(f"No region with uid {value}.")
+            raise serializers.ValidationError(gettext("No region with uid {uid}.").format(uid=value))
         return value
 
 
@@ -113,7 +116,7 @@ class PushSubscriptionsApi(APIView):
     )
     def post(self, request: Request) -> HttpResponseBase:
         if not vapid_configured():
-            return _json({"error": "unavailable", "message": "Push notifications are not configured."}, 503)
+            return _json({"error": "unavailable", "message": gettext("Push notifications are not configured.")}, 503)
         data = SubscribeInput(data=request.data)
         data.is_valid(raise_exception=True)
         value = data.validated_data
@@ -146,5 +149,5 @@ class PushSubscriptionApi(APIView):
     )
     def delete(self, request: Request, handle: str) -> HttpResponseBase:
         if not push_unsubscribe_handle(handle=handle):
-            raise NotFound("No such subscription.")
+            raise NotFound(gettext("No such subscription."))
         return PRIVATE.apply(HttpResponse(status=204))

@@ -38,7 +38,7 @@ class PushSubscription(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.UK)
     drills = models.BooleanField(_("drills too"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("push subscription")
@@ -96,7 +96,7 @@ class PushDelivery(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENDING)
     status_code = models.PositiveIntegerField(_("push service answer"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("push delivery")

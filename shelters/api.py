@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -82,7 +83,9 @@ class KindListField(serializers.CharField):
         unknown = [kind for kind in kinds if kind not in ShelterKind.values]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown kind {', '.join(unknown)}; use one or more of {', '.join(ShelterKind.values)}."
+                gettext("Unknown kind {values}; use one or more of {allowed}.").format(
+                    values=", ".join(unknown), allowed=", ".join(ShelterKind.values)
+                )
             )
         return kinds
 
@@ -102,7 +105,7 @@ class NearestInput(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("open_now") and attrs.get("open_at"):
-            raise serializers.ValidationError("Give open_now or open_at, not both.")
+            raise serializers.ValidationError(gettext("Give open_now or open_at, not both."))
         return attrs
 
 
@@ -211,11 +214,13 @@ class FeaturesInput(serializers.Serializer):
         try:
             west, south, east, north = (float(part) for part in parts)
         except ValueError:
-            raise serializers.ValidationError("bbox must be four numbers: west,south,east,north.") from None
+            raise serializers.ValidationError(gettext("bbox must be four numbers: west,south,east,north.")) from None
         if not all(-180 <= x <= 180 for x in (west, east)) or not all(-90 <= y <= 90 for y in (south, north)):
-            raise serializers.ValidationError("bbox is out of range (longitudes ±180, latitudes ±90).")
+            raise serializers.ValidationError(gettext("bbox is out of range (longitudes ±180, latitudes ±90)."))
         if west >= east or south >= north:
-            raise serializers.ValidationError("bbox is inverted or empty: west < east and south < north are required.")
+            raise serializers.ValidationError(
+                gettext("bbox is inverted or empty: west < east and south < north are required.")
+            )
         return west, south, east, north
 
 
@@ -364,7 +369,7 @@ class ShelterDetailApi(APIView):
     def get(self, request: Request, shelter_id: int) -> HttpResponse:
         shelter = shelter_get(shelter_id=shelter_id)
         if shelter is None:
-            raise NotFound(f"No shelter with id {shelter_id}.")
+            raise NotFound(gettext("No shelter with id {id}.").format(id=shelter_id))
         return _json(ShelterDetailOutput(shelter).data, policy=SHELTER)
 
 

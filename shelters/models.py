@@ -122,8 +122,8 @@ class Shelter(models.Model):
     )
     # Fingerprint of what the last import wrote: an unchanged source row is left alone.
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("shelter")

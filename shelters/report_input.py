@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -30,7 +31,7 @@ class ReportInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("lat" in attrs) != ("lon" in attrs):
-            raise serializers.ValidationError("Give both lat and lon of your position, or neither.")
+            raise serializers.ValidationError(gettext("Give both lat and lon of your position, or neither."))
         return attrs
 
 
@@ -63,7 +64,11 @@ def shelter_report_submit(
     """(status, body, headers) of a report sent to a shelter: shared by the API and the shelter page."""
     shelter = shelter_get(shelter_id=shelter_id)
     if shelter is None or not shelter.is_active:
-        return 404, {"error": "not_found", "message": f"No listed shelter with id {shelter_id}."}, {}
+        return (
+            404,
+            {"error": "not_found", "message": gettext("No listed shelter with id {id}.").format(id=shelter_id)},
+            {},
+        )
     params = ReportInputSerializer(data=data)
     if not params.is_valid():
         return 400, invalid_input(params.errors), {}

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from kyivguide.http import MAP_PAGE, PRIVATE, SHELTER, cache_policy
@@ -77,7 +78,8 @@ def shelter_report(request: HttpRequest, shelter_id: int) -> HttpResponse:
     if shelter is None or not shelter.is_active:
         if _wants_json(request):
             return JsonResponse(
-                {"error": "not_found", "message": f"No listed shelter with id {shelter_id}."}, status=404
+                {"error": "not_found", "message": gettext("No listed shelter with id {id}.").format(id=shelter_id)},
+                status=404,
             )
         raise Http404("no such shelter")
     if request.method == "POST":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -51,7 +52,9 @@ class _SeverityList(serializers.Field):
         unknown = [value for value in values if value not in allowed]
         if unknown or not values:
             raise serializers.ValidationError(
-                f"unknown severity {', '.join(unknown) or '(empty)'}; use {', '.join(AdvisorySeverity.values)}"
+                gettext("unknown severity {values}; use {allowed}").format(
+                    values=", ".join(unknown) or gettext("(empty)"), allowed=", ".join(AdvisorySeverity.values)
+                )
             )
         return values
 
@@ -68,7 +71,7 @@ class AdvisoryListInput(serializers.Serializer):
 
     def validate_region(self, value: int) -> int:
         if not region_exists(uid=value):
-            raise serializers.ValidationError(f"no region has the id {value}")
+            raise serializers.ValidationError(gettext("no region has the id {uid}").format(uid=value))
         return value
 
 
@@ -149,7 +152,7 @@ def _json(request: HttpRequest, data: Any) -> HttpResponseBase:
 def _get_public(advisory_id: int) -> Advisory:
     advisory = advisory_public_get(advisory_id=advisory_id)
     if advisory is None:
-        raise NotFound(f"No published advisory has the id {advisory_id}.")
+        raise NotFound(gettext("No published advisory has the id {id}.").format(id=advisory_id))
     return advisory
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -139,7 +140,7 @@ class RegionDetailView(APIView):
     def get(self, request: Request, uid: int) -> Response:
         region = region_get(uid=uid)
         if region is None:
-            raise NotFound(f"No region with id {uid}.")
+            raise NotFound(gettext("No region with id {uid}.").format(uid=uid))
         with_geometry = serializers.BooleanField().to_internal_value(request.query_params.get("geometry", "false"))
         boundary = region_boundary(uid=region.uid)
         data: dict[str, Any] = {
@@ -172,9 +173,15 @@ class HistoryQuery(serializers.Serializer[Any]):
         until = attrs.get("until") or timezone.localdate(timezone.now(), KYIV)
         since = attrs.get("since") or default_window(period=attrs["period"], until=until)[0]
         if since > until:
-            raise serializers.ValidationError({"until": "Must not be before since."})
+            raise serializers.ValidationError({"until": gettext("Must not be before since.")})
         if len(bucket_starts(since=since, until=until, period=attrs["period"])) > MAX_BUCKETS:
-            raise serializers.ValidationError({"since": f"At most {MAX_BUCKETS} days or weeks at once."})
+            raise serializers.ValidationError(
+                {
+                    "since": ngettext(
+                        "At most {count} day or week at once.", "At most {count} days or weeks at once.", MAX_BUCKETS
+                    ).format(count=MAX_BUCKETS)
+                }
+            )
         return {**attrs, "since": since, "until": until}
 
 
@@ -214,7 +221,7 @@ class RegionHistoryView(APIView):
     def get(self, request: Request, uid: int) -> Response:
         region = region_get(uid=uid)
         if region is None:
-            raise NotFound(f"No region with id {uid}.")
+            raise NotFound(gettext("No region with id {uid}.").format(uid=uid))
         query = HistoryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -258,7 +265,7 @@ class AlertsQuery(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")
         if since is not None and until is not None and since >= until:
-            raise serializers.ValidationError({"until": "Must be later than since."})
+            raise serializers.ValidationError({"until": gettext("Must be later than since.")})
         return attrs
 
 
@@ -335,7 +342,9 @@ class AlertListView(generics.ListAPIView["Alert"]):
         if params.get("region") is not None:
             region = region_get(uid=params["region"])
             if region is None:
-                raise serializers.ValidationError({"region": f"No region with id {params['region']}."})
+                raise serializers.ValidationError(
+                    {"region": gettext("No region with id {uid}.").format(uid=params["region"])}
+                )
         return alerts_list(
             region=region,
             scope=params["scope"],

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.http import http_date
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -173,7 +174,7 @@ class RegionStatusView(APIView):
         # While PostgreSQL is away, the chain comes from the copy of the regions in Redis.
         chain = region_chain_by_uid(uid=uid)
         if chain is None:
-            raise NotFound(f"No region with id {uid}.")
+            raise NotFound(gettext("No region with id {uid}.").format(uid=uid))
         read = status_read()
         return region_status_response(request, read, status_for_region(read=read, chain=chain))
 

@@ -131,6 +131,30 @@ def test_a_public_answer_is_served_from_the_cache_the_second_time(shared: Stack,
     assert second.headers["cache-control"] == first.headers["cache-control"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/status", "/api/v1/regions", "/api/v1/shelters"])
+def test_one_copy_of_a_public_api_answer_serves_both_languages(shared: Stack, path: str) -> None:
+    """The API's 200s do not depend on Accept-Language (only its errors do): one cache entry for all."""
+    key = unique(path)
+    uk = call(shared.base, key, headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    en = call(shared.base, key, headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert (uk.status, uk.cache, en.status, en.cache) == (200, "MISS", 200, "HIT")
+    assert en.body == uk.body
+    assert uk.headers["content-language"] == en.headers["content-language"] == "en"
+    assert "accept-language" not in uk.headers.get("vary", "").lower()
+    assert origin_hits(shared.web, key) == 1
+
+
+def test_an_api_error_is_never_kept_and_speaks_each_clients_language(shared: Stack) -> None:
+    key = unique("/api/v1/shelters/999999")
+    uk = call(shared.base, key, headers={"Accept-Language": "uk"})
+    en = call(shared.base, key, headers={"Accept-Language": "en"})
+    assert (uk.status, uk.cache, uk.headers["content-language"]) == (404, "MISS", "uk")
+    assert (en.status, en.cache, en.headers["content-language"]) == (404, "MISS", "en")
+    assert json.loads(uk.body)["message"] == "Немає укриття з id 999999."
+    assert json.loads(en.body)["message"] == "No shelter with id 999999."
+    assert origin_hits(shared.web, key) == 2
+
+
 def test_concurrent_misses_become_one_upstream_request(shared: Stack) -> None:
     key = unique("/api/v1/status")
     answers: list[Answer] = []
@@ -300,6 +324,13 @@ def test_while_gunicorn_is_down_the_stale_status_is_served_and_ages(stack: Stack
         "error": "unavailable",
         "message": "KyivGuide is unavailable for a moment: try again in a few seconds.",
     }
+    nothing_uk = call(stack.base, unique("/api/v1/status"), headers={"Accept-Language": "uk"})
+    assert (nothing_uk.status, nothing_uk.headers["content-language"], nothing_uk.headers["cache-control"]) == (
+        503,
+        "uk",
+        "no-store",
+    )
+    assert json.loads(nothing_uk.body)["message"] == "KyivGuide на мить недоступний: спробуйте знову за кілька секунд."
 
 
 # --- Limits ---------------------------------------------------------------------------------------------------
@@ -324,6 +355,17 @@ def test_the_api_is_limited_per_address_with_429(tight_limits: None, stack: Stac
         "message": "Too many requests from this address: try again in a few seconds.",
     }
     assert refused.headers["retry-after"] == "1"
+    assert (refused.headers["content-language"], refused.headers["vary"]) == ("en", "Accept-Language")
+    in_ukrainian = call(stack.base, key, headers={"Accept-Language": "uk-UA,uk;q=0.9,en;q=0.8"})
+    assert (in_ukrainian.status, in_ukrainian.headers["content-language"]) == (429, "uk")
+    assert in_ukrainian.headers["retry-after"] == "1"
+    assert json.loads(in_ukrainian.body) == {
+        "error": "throttled",
+        "message": "Забагато запитів з цієї адреси: спробуйте знову за кілька секунд.",
+    }
+    # English first, Ukrainian second: English.
+    in_english = call(stack.base, key, headers={"Accept-Language": "en-US,en;q=0.9,uk;q=0.8"})
+    assert (in_english.status, in_english.headers["content-language"]) == (429, "en")
     # Pages are not limited by the API's rate.
     assert [call(stack.base, unique("/guide/")).status for _ in range(5)] == [200] * 5
 

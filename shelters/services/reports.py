@@ -19,6 +19,7 @@ from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from shelters.geo import haversine_m
 from shelters.models import ReportKind, ReportStatus, Shelter, ShelterReport, ShelterStatus
@@ -78,19 +79,26 @@ def _claim(*, client: str, shelter_id: int, now: datetime) -> None:
             else:
                 raise ReportLimited(
                     wait,
-                    f"This shelter was reported from your connection in the last "
-                    f"{settings.REPORT_INTERVAL_MINUTES} minutes; try again later.",
+                    ngettext(
+                        "This shelter was reported from your connection in the last {count} minute; try again later.",
+                        "This shelter was reported from your connection in the last {count} minutes; try again later.",
+                        settings.REPORT_INTERVAL_MINUTES,
+                    ).format(count=settings.REPORT_INTERVAL_MINUTES),
                 )
         cache.add(day_key, 0, _seconds_to_kyiv_midnight(now) + 60)
         if cache.incr(day_key) > settings.REPORT_DAILY_LIMIT:
             raise ReportLimited(
                 _seconds_to_kyiv_midnight(now),
-                f"At most {settings.REPORT_DAILY_LIMIT} reports a day are taken from one connection.",
+                ngettext(
+                    "At most {count} report a day is taken from one connection.",
+                    "At most {count} reports a day are taken from one connection.",
+                    settings.REPORT_DAILY_LIMIT,
+                ).format(count=settings.REPORT_DAILY_LIMIT),
             )
     except ReportLimited:
         raise
     except Exception as error:  # the cache is away (redis errors are not one class)
-        raise ReportsUnavailable("Reports cannot be taken right now; try again in a minute.") from error
+        raise ReportsUnavailable(gettext("Reports cannot be taken right now; try again in a minute.")) from error
 
 
 @dataclass(frozen=True)
