@@ -45,7 +45,9 @@ def test_the_language_is_the_clients_first_of_ukrainian_and_english_else_english
 
 
 def _error(response: Any) -> tuple[int, str, str, Any]:
-    return response.status_code, response["Content-Language"], response["Vary"], response.json()
+    # GZipMiddleware adds Accept-Encoding to Vary on a body long enough to compress (test_edge covers it).
+    vary = ", ".join(name for name in response["Vary"].split(", ") if name != "Accept-Encoding")
+    return response.status_code, response["Content-Language"], vary, response.json()
 
 
 def test_a_validation_error_in_both_languages(client: Client) -> None:
