@@ -14,7 +14,7 @@ from django.utils import translation
 
 # Machine-facing paths: their messages are in English (data carry both languages), and they must
 # not vary by Accept-Language, so that HTTP caches keep one copy.
-ENGLISH_PREFIXES = ("/api/", "/feeds/", "/healthz", "/readyz")
+ENGLISH_PREFIXES = ("/api/", "/feeds/", "/hooks/", "/healthz", "/readyz")
 
 
 class PathLocaleMiddleware(LocaleMiddleware):
