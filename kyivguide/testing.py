@@ -324,7 +324,9 @@ class FakeUpstream:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.command != "GET" else b""
-                recorded = RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                recorded = RecordedRequest(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with upstream._lock:
                     upstream.requests.append(recorded)
                     # A path's response answers every method; "METHOD /path" answers that method alone.

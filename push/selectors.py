@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from django.db.models import Count, Q
 
 from alerts.models import Region
@@ -37,9 +38,7 @@ def push_subscription_figures(*, top: int = 10) -> SubscriptionFigures:
         "drills": Count("pk", filter=Q(drills=True)),
     }
     overall = PushSubscription.objects.aggregate(**counts, regions=Count("region", distinct=True))
-    per_region = list(
-        PushSubscription.objects.values("region").annotate(**counts).order_by("-total", "region")[:top]
-    )
+    per_region = list(PushSubscription.objects.values("region").annotate(**counts).order_by("-total", "region")[:top])
     regions = Region.objects.in_bulk([row["region"] for row in per_region])
     return SubscriptionFigures(
         total=overall["total"],
@@ -81,7 +80,4 @@ def push_recent_event_deliveries(*, limit: int = 10) -> list[EventDeliveries]:
         )
         .order_by("-created_at", "-pk")[:limit]
     )
-    return [
-        EventDeliveries(e, e.n_sent, e.n_failed, e.n_removed, e.n_skipped, e.n_pending)  # type: ignore[attr-defined]
-        for e in events
-    ]
+    return [EventDeliveries(e, e.n_sent, e.n_failed, e.n_removed, e.n_skipped, e.n_pending) for e in events]

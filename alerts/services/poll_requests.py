@@ -14,6 +14,7 @@ queues a poll (the lease still keeps them one at a time).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import redis
@@ -56,10 +57,8 @@ def feed_poll_request(*, name: str) -> bool:
 
 def poll_request_take(*, name: str) -> None:
     """The lease holder takes the request before it fetches (what it fetches answers the request)."""
-    try:
+    with contextlib.suppress(redis.RedisError):  # the flag expires by itself
         get_redis().delete(_flag(name))
-    except redis.RedisError:
-        pass  # the flag expires by itself
 
 
 def poll_requested(*, name: str) -> bool:

@@ -137,7 +137,9 @@ def push_figures(db: None) -> dict[str, int]:
     return {"start": start.pk, "end": end.pk}
 
 
-def test_the_page_counts_subscriptions_per_region_and_language(push_figures: dict[str, int], admin_client: Client) -> None:
+def test_the_page_counts_subscriptions_per_region_and_language(
+    push_figures: dict[str, int], admin_client: Client
+) -> None:
     page = admin_client.get("/en" + PAGE).content.decode()
 
     assert '<dd class="ops-subscriptions">5 in 3 regions</dd>' in page
@@ -151,7 +153,9 @@ def test_the_page_counts_subscriptions_per_region_and_language(push_figures: dic
     assert _cells(_row(page, 'data-region="706"'))[1:] == ["1", "0", "1", "0"]
 
 
-def test_the_page_counts_the_deliveries_of_the_latest_events(push_figures: dict[str, int], admin_client: Client) -> None:
+def test_the_page_counts_the_deliveries_of_the_latest_events(
+    push_figures: dict[str, int], admin_client: Client
+) -> None:
     page = admin_client.get("/en" + PAGE).content.decode()
 
     events = page.split('class="ops-feeds ops-events"', 1)[1].split("</table>", 1)[0]
@@ -164,7 +168,7 @@ def test_the_page_counts_the_deliveries_of_the_latest_events(push_figures: dict[
     assert _cells(start)[3:] == ["2", "1", "1", "2", "0"]
     end = _cells(_row(page, f'data-event="{push_figures["end"]}"'))
     assert (end[0], end[3:]) == ("alert ended · not sent: alert feeds unknown", ["0", "0", "0", "0", "0"])
-    drill = [row for row in events.split("<tr")[1:] if "drill" in row][0]
+    drill = next(row for row in events.split("<tr")[1:] if "drill" in row)
     assert _cells(drill)[0] == "alert started · drill" and _cells(drill)[3:] == ["0", "0", "0", "0", "1"]
 
 
