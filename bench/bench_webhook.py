@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import django_ready, figure
+from bench.bench_edge import _wait_for
 from bench.http import PRODUCTION_ENV, ROOT, gunicorn
 
 if TYPE_CHECKING:
@@ -42,14 +43,6 @@ STATUS, ALERTS = "/api/v3/alerts/status", "/api/v3/alerts"
 
 def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def _call(url: str, body: dict[str, object]) -> int:

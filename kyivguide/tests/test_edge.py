@@ -337,9 +337,7 @@ def test_writes_are_limited_per_minute(tight_limits: None, stack: Stack) -> None
 
 
 @pytest.fixture
-def tight_hooks(settings: Any) -> None:
-    settings.EDGE_WRITE_RATE = 1
-    settings.EDGE_WRITE_BURST = 1
+def tight_hooks(tight_limits: None, settings: Any) -> None:
     settings.EDGE_HOOK_RATE = 1
     settings.EDGE_HOOK_BURST = 2
 
