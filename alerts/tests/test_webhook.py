@@ -10,12 +10,14 @@ from io import StringIO
 from typing import Any
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
 from alerts.models import Alert, FeedSource
-from alerts.services.ingest import feed_poll
+from alerts.services.ingest import POLL_ROUNDS_MAX, feed_poll
 from alerts.services.poll_requests import feed_poll_request, poll_requested
 from alerts.tests.factories import kyiv_regions
 from kyivguide.testing import FakeResponse, FakeUpstream, RecordedRequest
@@ -33,6 +35,31 @@ CALL = {
     "activeAlerts": [{"regionId": "31", "regionType": "State", "type": "AIR", "lastUpdate": "2026-11-20T03:12:45Z"}],
 }
 KYIV_AIR = [{"regionId": "31", "regionType": "State", "regionName": "м. Київ", "activeAlerts": CALL["activeAlerts"]}]
+
+
+# Kombu's Redis transport keeps a queue's messages of each priority step in a list of its own.
+QUEUE_KEYS = [settings.CELERY_TASK_DEFAULT_QUEUE + suffix for suffix in ("", "\x06\x163", "\x06\x166", "\x06\x169")]
+
+
+def queued_tasks() -> list[tuple[str, str]]:
+    """(task name, its arguments) of every message waiting in this run's queue."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        messages = [json.loads(raw) for name in QUEUE_KEYS for raw in client.lrange(name, 0, -1)]
+    finally:
+        client.close()
+    return [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages]
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_queued() -> Iterator[None]:
+    """The polls these tests queue are for no worker (the web process only asks): gone after each test."""
+    yield
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        client.delete(*QUEUE_KEYS)
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -60,6 +87,8 @@ def test_a_call_asks_for_one_poll_and_stores_nothing(hook: FakeUpstream, client:
     assert (empty.status_code, empty.json()) == (202, {"poll": "pending"})
     assert first["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     assert poll_requested(name="ukrainealarm")
+    # One poll of the feed queued for the three calls, with the requests' lifetime as its expiry.
+    assert queued_tasks() == [("alerts.poll_feed", "('ukrainealarm',)")]
     # The body is a hint: no alert, no source, nothing asked of the upstream by the web process.
     assert (Alert.objects.count(), FeedSource.objects.count(), hook.requests) == (0, 0, [])
 
@@ -162,6 +191,19 @@ def test_a_change_announced_during_a_poll_gets_a_poll_after_it(alarm: FakeUpstre
     assert list(Alert.objects.filter(ended_at__isnull=True).values_list("region_id", "kind")) == [(31, "air_raid")]
     assert not poll_requested(name="ukrainealarm")  # taken by the second round
     assert FeedSource.objects.get(name="ukrainealarm").last_action_index == 2
+
+
+def test_a_storm_of_requests_is_polled_a_few_rounds_then_handed_to_a_new_task(alarm: FakeUpstream) -> None:
+    def always_changing(request: RecordedRequest) -> FakeResponse:
+        feed_poll_request(name="ukrainealarm")  # a call during every poll
+        return FakeResponse(200, b'{"lastActionIndex": 1}', {"Content-Type": "application/json"})
+
+    alarm.set(STATUS, always_changing)
+
+    assert feed_poll(name="ukrainealarm") == "unchanged"
+
+    assert len(alarm.requests_to(STATUS)) == POLL_ROUNDS_MAX == 5
+    assert poll_requested(name="ukrainealarm")  # still asked for: the task queued next takes it
 
 
 def test_without_a_request_a_poll_polls_once(alarm: FakeUpstream) -> None:
