@@ -350,6 +350,7 @@ def test_the_webhook_has_a_limit_of_its_own_and_is_never_cached(tight_hooks: Non
     assert json.loads(answers[-1].body)["error"] == "throttled"
     assert all("x-cache-status" not in a.headers for a in answers)
     assert origin_hits(stack.web, path) == 3
+    assert "/hooks/" not in stack.edge.log()  # neither an access line nor the refusals name the path
 
 
 # --- The client's address and scheme ---------------------------------------------------------------------------
