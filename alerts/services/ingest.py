@@ -495,7 +495,10 @@ def feed_poll(*, name: str) -> str:
         if outcomes[-1] == "failed" or not poll_requested(name=name):
             return _summary(outcomes)
     # Requests kept coming: a task of its own for the next round, so this worker is not held for ever.
-    poll_enqueue(name=name)
+    try:
+        poll_enqueue(name=name)
+    except Exception:  # the broker is away: the flag stays set for the next periodic poll
+        logger.warning("feed %s: the follow-up poll could not be queued", name, exc_info=True)
     return _summary(outcomes)
 
 
