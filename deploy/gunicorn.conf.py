@@ -55,8 +55,15 @@ logconfig_dict: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"default": _formatter},
+    # The access lines name each path, and the webhook's path carries a secret.
+    "filters": {"redact": {"()": "kyivguide.logformat.RedactSecrets"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "default"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "default",
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {

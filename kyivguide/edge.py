@@ -58,6 +58,8 @@ class Edge:
             "api_burst": settings.EDGE_API_BURST,
             "write_rate": settings.EDGE_WRITE_RATE,
             "write_burst": settings.EDGE_WRITE_BURST,
+            "hook_rate": settings.EDGE_HOOK_RATE,
+            "hook_burst": settings.EDGE_HOOK_BURST,
             "session_cookie": settings.SESSION_COOKIE_NAME,
             "admin_prefixes": prefixes,
             "static_root": Path(settings.STATIC_ROOT).resolve(),

@@ -28,3 +28,28 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exc_info"] = self.formatException(record.exc_info)
         return orjson.dumps(payload, default=str).decode()
+
+
+REDACTED = "[redacted]"
+
+
+class RedactSecrets(logging.Filter):
+    """Keeps the secrets that travel in a URL path (the ukrainealarm webhook's) out of every log line.
+
+    gunicorn's access lines and Django's request warnings ("Bad Request: /hooks/…") name the path, and
+    Django passes the request itself as an extra field. Only records whose message holds a secret change.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.conf import settings
+
+        secret = getattr(settings, "UKRAINEALARM_WEBHOOK_SECRET", "")
+        if not secret:
+            return True
+        message = record.getMessage()
+        if secret in message:
+            record.msg, record.args = message.replace(secret, REDACTED), ()
+            for name, value in list(vars(record).items()):
+                if name not in _STANDARD_ATTRS and not name.startswith("_") and secret in str(value):
+                    setattr(record, name, str(value).replace(secret, REDACTED))
+        return True

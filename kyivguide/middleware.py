@@ -16,7 +16,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Machine-facing paths outside the API's operations (the OpenAPI schema and its docs page included:
 # one document for everybody): in English, and never varying by Accept-Language.
-ENGLISH_PREFIXES = ("/api/schema/", "/api/docs/", "/feeds/", "/healthz", "/readyz")
+ENGLISH_PREFIXES = ("/api/schema/", "/api/docs/", "/feeds/", "/hooks/", "/healthz", "/readyz")
 API_PREFIX = "/api/"
 
 

@@ -2,7 +2,8 @@
 
 Each alert feed (last success, last error, consecutive failures, freshness, poll latency), the
 alerts active now, the status snapshot's version and age, the task queue's length and the worker
-heartbeat. The page reloads itself every REFRESH_SECONDS (a meta refresh: no script).
+heartbeat; push notifications: subscriptions per region and language, deliveries of the latest events.
+The page reloads itself every REFRESH_SECONDS (a meta refresh: no script).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from alerts.models import Alert, FeedSource
 from alerts.selectors.status import feeds_health_from_db, status_freshness
 from alerts.selectors.status.document import status_snapshot_read
 from kyivguide.tasks import HEARTBEAT_KEY, HEARTBEAT_SECONDS
+from push.selectors import push_recent_event_deliveries, push_subscription_figures
 
 logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 15
+# Push: the most subscribed regions shown, and the latest events with their deliveries.
+TOP_REGIONS = 10
+RECENT_EVENTS = 10
 # Kombu's Redis transport keeps a queue's messages of each priority step in a list of its own.
 PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
@@ -127,4 +132,6 @@ def operations_overview(*, now: datetime | None = None) -> dict[str, Any]:
         # Beat sends one every HEARTBEAT_SECONDS: three missed in a row is a stopped beat or worker.
         "heartbeat_late": heartbeat_age is None or heartbeat_age > 3 * HEARTBEAT_SECONDS,
         "refresh_seconds": REFRESH_SECONDS,
+        "subscriptions": push_subscription_figures(top=TOP_REGIONS),
+        "push_events": push_recent_event_deliveries(limit=RECENT_EVENTS),
     }

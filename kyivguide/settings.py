@@ -219,6 +219,14 @@ ALERTS_IN_UA_BASE_URL = env_str("ALERTS_IN_UA_BASE_URL", "https://api.alerts.in.
 ALERTS_IN_UA_TOKEN = env_str("ALERTS_IN_UA_TOKEN")
 UKRAINEALARM_BASE_URL = env_str("UKRAINEALARM_BASE_URL", "https://api.ukrainealarm.com/api/v3/")
 UKRAINEALARM_API_KEY = env_str("UKRAINEALARM_API_KEY")
+# The ukrainealarm webhook (POST /hooks/ukrainealarm/<secret>): the path's secret. Unset, there is no
+# webhook (404); set, a call only asks for an immediate poll of that feed (its body is never trusted).
+UKRAINEALARM_WEBHOOK_SECRET = env_str("UKRAINEALARM_WEBHOOK_SECRET", "")
+if UKRAINEALARM_WEBHOOK_SECRET and not re.fullmatch(r"[A-Za-z0-9_-]{24,200}", UKRAINEALARM_WEBHOOK_SECRET):
+    raise ConfigError(
+        "UKRAINEALARM_WEBHOOK_SECRET must be 24 to 200 URL-safe characters (A-Z a-z 0-9 _ -), "
+        "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+    )
 REPLAY_SIRENS_CSV = env_str("REPLAY_SIRENS_CSV")
 REPLAY_START = env_datetime("REPLAY_START", "2022-10-10T03:00:00Z")
 REPLAY_SPEED = env_float("REPLAY_SPEED", 1.0, minimum=0.001)
@@ -433,7 +441,15 @@ API_THROTTLE_READS = env_rate("API_THROTTLE_READS", "120/min")
 API_THROTTLE_WRITES = env_rate("API_THROTTLE_WRITES", "20/min")
 # The scopes of kyivguide.throttling.ClientRateThrottle; CSP reports have a budget of their own, so
 # a page that trips the policy never uses up its visitor's writes.
-API_THROTTLE_RATES = {"read": API_THROTTLE_READS, "write": API_THROTTLE_WRITES, "csp-report": API_THROTTLE_WRITES}
+# The ukrainealarm webhook's calls (per calling address): the upstream calls on every change, and a
+# call beyond the rate loses nothing (polling goes on; a poll already asked for sees every change).
+API_THROTTLE_WEBHOOK = env_rate("API_THROTTLE_WEBHOOK", "120/min")
+API_THROTTLE_RATES = {
+    "read": API_THROTTLE_READS,
+    "write": API_THROTTLE_WRITES,
+    "csp-report": API_THROTTLE_WRITES,
+    "webhook": API_THROTTLE_WEBHOOK,
+}
 
 REST_FRAMEWORK = {
     # The public API is anonymous: no session, no cookie, so responses stay cacheable.
@@ -557,8 +573,14 @@ LOGGING = {
         "json": {"()": "kyivguide.logformat.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
     },
+    "filters": {"redact": {"()": "kyivguide.logformat.RedactSecrets"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
@@ -592,3 +614,6 @@ EDGE_API_RATE = env_int("EDGE_API_RATE", 20, minimum=1)
 EDGE_API_BURST = env_int("EDGE_API_BURST", 100, minimum=0)
 EDGE_WRITE_RATE = env_int("EDGE_WRITE_RATE", 30, minimum=1)
 EDGE_WRITE_BURST = env_int("EDGE_WRITE_BURST", 10, minimum=0)
+# The webhook's own limit per calling address (requests per second), apart from the writes' budget.
+EDGE_HOOK_RATE = env_int("EDGE_HOOK_RATE", 10, minimum=1)
+EDGE_HOOK_BURST = env_int("EDGE_HOOK_BURST", 50, minimum=0)

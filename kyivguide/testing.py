@@ -301,6 +301,7 @@ class RecordedRequest:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class FakeUpstream:
@@ -322,10 +323,15 @@ class FakeUpstream:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                recorded = RecordedRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.command != "GET" else b""
+                recorded = RecordedRequest(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with upstream._lock:
                     upstream.requests.append(recorded)
-                    entry = upstream.responses.get(self.path.split("?", 1)[0])
+                    # A path's response answers every method; "METHOD /path" answers that method alone.
+                    path = self.path.split("?", 1)[0]
+                    entry = upstream.responses.get(f"{self.command} {path}") or upstream.responses.get(path)
                     upstream._in_flight += 1
                     upstream.max_in_flight = max(upstream.max_in_flight, upstream._in_flight)
                 try:
@@ -350,6 +356,9 @@ class FakeUpstream:
                         self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
+
+            # Writes (registering a webhook): recorded with their body.
+            do_POST = do_PATCH = do_DELETE = do_GET
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

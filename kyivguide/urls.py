@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from alerts.api.webhooks import ukrainealarm_webhook
 from kyivguide import health, pwa, security, views
 from kyivguide.http import PRIVATE, SCHEMA, cache_policy
 from kyivguide.throttling import throttle
@@ -34,6 +35,12 @@ urlpatterns = [
         name="api-docs",
     ),
     path("csp-report", throttle(scope="csp-report")(security.csp_report), name="csp-report"),
+    # The secret in the path is the upstream's credential: a wrong one is a 404 (alerts/api/webhooks.py).
+    path(
+        "hooks/ukrainealarm/<str:secret>",
+        throttle(scope="webhook")(ukrainealarm_webhook),
+        name="ukrainealarm-webhook",
+    ),
 ]
 
 # Pages: Ukrainian at /…, English at /en/… (the language comes from the URL, never from a cookie).

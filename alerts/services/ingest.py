@@ -25,6 +25,7 @@ from alerts.choices import threat_types
 from alerts.feeds import adapter_for, feeds_configuration
 from alerts.feeds.base import AlertRecord, FeedError, FeedRateLimited, FeedSnapshot, NotModified
 from alerts.models import Alert, FeedSource, Region
+from alerts.services.poll_requests import poll_enqueue, poll_request_take, poll_requested
 from alerts.services.status import status_feeds_publish, status_request_publish
 from alerts.signals import alerts_changed
 
@@ -462,19 +463,52 @@ def _release(source: FeedSource) -> None:
         logger.warning("feed %s: poll lease not released: the database connection was lost", source.name)
 
 
+# Polls one task runs back to back while requests keep coming (poll_requests); then it hands over to a new task.
+POLL_ROUNDS_MAX = 5
+
+
 def feed_poll(*, name: str) -> str:
-    """Poll one source once; returns what happened (for logs and tests). Never raises for upstream trouble."""
+    """Poll one source; returns what happened (for logs and tests). Never raises for upstream trouble.
+
+    Polls again (up to POLL_ROUNDS_MAX times) while a poll was asked for during the previous one
+    (alerts.services.poll_requests): a change announced while a poll is in flight is never lost.
+    """
     sources = feeds_sync()
     source = sources.get(name)
     if source is None:
         return "unknown"
     if not source.enabled:
         return "disabled"
-    now = timezone.now()
-    if source.retry_after_until is not None and source.retry_after_until > now:
-        return "rate_limited"
-    if not _claim(source):
-        return "busy"
+    outcomes: list[str] = []
+    for _round in range(POLL_ROUNDS_MAX):
+        now = timezone.now()
+        if source.retry_after_until is not None and source.retry_after_until > now:
+            return _summary(outcomes) if outcomes else "rate_limited"
+        if not _claim(source):
+            # Whoever holds the lease checks the requests when it is done.
+            return _summary(outcomes) if outcomes else "busy"
+        try:
+            poll_request_take(name=name)
+            outcomes.append(_poll_once(source, now=now))
+        finally:
+            _release(source)
+        if outcomes[-1] == "failed" or not poll_requested(name=name):
+            return _summary(outcomes)
+    # Requests kept coming: a task of its own for the next round, so this worker is not held for ever.
+    try:
+        poll_enqueue(name=name)
+    except Exception:  # the broker is away: the flag stays set for the next periodic poll
+        logger.warning("feed %s: the follow-up poll could not be queued", name, exc_info=True)
+    return _summary(outcomes)
+
+
+def _summary(outcomes: list[str]) -> str:
+    return "changed" if "changed" in outcomes else outcomes[-1]
+
+
+def _poll_once(source: FeedSource, *, now: datetime) -> str:
+    """One fetch and apply, the lease held."""
+    name = source.name
     try:
         source.refresh_from_db()
         adapter = adapter_for(source)
@@ -502,8 +536,6 @@ def feed_poll(*, name: str) -> str:
         logger.exception("feed %s: poll could not be applied", name)
         feed_record_failure(source=source, error=exc, attempted_at=now)
         return "failed"
-    finally:
-        _release(source)
 
 
 def _elapsed_ms(started: float) -> int:

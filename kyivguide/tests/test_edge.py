@@ -378,6 +378,23 @@ def test_writes_are_limited_per_minute(tight_limits: None, stack: Stack) -> None
     assert call(stack.base, unique(path)).status == 200  # reading is not writing
 
 
+@pytest.fixture
+def tight_hooks(tight_limits: None, settings: Any) -> None:
+    settings.EDGE_HOOK_RATE = 1
+    settings.EDGE_HOOK_BURST = 2
+
+
+def test_the_webhook_has_a_limit_of_its_own_and_is_never_cached(tight_hooks: None, stack: Stack) -> None:
+    path = "/hooks/ukrainealarm/" + "n" * 30  # gunicorn has no webhook secret: its answer is a 404
+    answers = [call(stack.base, path, method="POST", body=b"{}") for _ in range(5)]
+    # A rate of 1/s and a burst of 2, not the writes' 1 a minute and burst of 1: three reach gunicorn, then 429.
+    assert [a.status for a in answers] == [404, 404, 404, 429, 429]
+    assert json.loads(answers[-1].body)["error"] == "throttled"
+    assert all("x-cache-status" not in a.headers for a in answers)
+    assert origin_hits(stack.web, path) == 3
+    assert "/hooks/" not in stack.edge.log()  # neither an access line nor the refusals name the path
+
+
 # --- The client's address and scheme ---------------------------------------------------------------------------
 
 

@@ -88,6 +88,8 @@ PUSH_ROUTES = {
 }
 # Patterns that take POSTs only (browsers' CSP reports): never cached either.
 POST_ONLY = {"csp-report": ("/csp-report", b'{"csp-report": {"blocked-uri": "inline"}}')}
+# Inbound webhooks (a secret in the path; POST only): every answer private, a wrong secret's 404 too.
+HOOKS = {"hooks/ukrainealarm/<str:secret>": "/hooks/ukrainealarm/"}
 # The admin's many patterns share one policy; they are checked logged out and logged in below.
 PRIVATE_PREFIXES = ("admin/",)
 # The benchmarks' baseline view (BENCH_ENDPOINTS=1 only) stays as bare as a Django view can be.
@@ -107,7 +109,7 @@ def test_every_url_pattern_is_covered() -> None:
     routes = set(_patterns(get_resolver().url_patterns)) - BENCH_ONLY
     assert routes == set(URLS) | set(PRIVATE_ROUTES) | set(WRITE_ROUTES) | set(PUSH_ROUTES) | set(POST_ONLY) | set(
         PRIVATE_PREFIXES
-    )
+    ) | set(HOOKS)
 
 
 @pytest.fixture
@@ -269,3 +271,15 @@ def test_if_match_is_evaluated_with_strong_comparison(client: Client) -> None:
         assert client.get(path, headers={"If-Match": '"another"'}).status_code == 412, path
         expected = 412 if current.startswith("W/") else 200
         assert (path, client.get(path, headers={"If-Match": current}).status_code) == (path, expected)
+
+
+@pytest.mark.django_db
+def test_webhook_answers_are_private(client: Client, settings: Any) -> None:
+    secret = "policy-" + "k" * 30
+    settings.UKRAINEALARM_WEBHOOK_SECRET = secret
+    settings.ALERT_FEED_ENABLED = {**settings.ALERT_FEED_ENABLED, "ukrainealarm": True}
+    for prefix in HOOKS.values():
+        for path, body, status in ((prefix + "wrong-" + "x" * 30, b"{}", 404), (prefix + secret, b"[", 400)):
+            response = client.post(path, body, content_type="application/json")
+            assert (path, response.status_code, response["Cache-Control"]) == (path, status, http.PRIVATE.cache_control)
+            assert response.cookies == {}

@@ -3,11 +3,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import Client
 
-from kyivguide.logformat import JsonFormatter
+from kyivguide.logformat import REDACTED, JsonFormatter, RedactSecrets
 from kyivguide.testing import http_get, start_web
 
 
@@ -51,3 +54,36 @@ def test_access_log_writes_a_line_per_request_only_when_it_is_on(
         assert web.log().count('"GET /healthz?probe=access-log HTTP/1.1" 200') == lines
     finally:
         web.stop()
+
+
+# --- Secrets in URL paths -----------------------------------------------------------------------------------
+
+WEBHOOK_SECRET = "log-" + "h00k" * 8
+HOOK = f"/hooks/ukrainealarm/{WEBHOOK_SECRET}"
+
+
+@pytest.mark.django_db
+def test_the_webhook_secret_never_reaches_a_log_line(settings: Any, client: Client) -> None:
+    settings.UKRAINEALARM_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.ALERT_FEED_ENABLED = {**settings.ALERT_FEED_ENABLED, "ukrainealarm": True}
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets())
+    handler.setFormatter(JsonFormatter())  # it writes the extra fields too (Django's: the request)
+    loggers = [logging.getLogger("django.request"), logging.getLogger("gunicorn.access")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        # Django logs "Bad Request: <path>" with the request as an extra field.
+        client.post(HOOK, b"{not json", content_type="application/json")
+        logging.getLogger("gunicorn.access").warning('"%s %s HTTP/1.1" %s', "POST", HOOK, 202)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["message"] for line in lines] == [
+        f"Bad Request: /hooks/ukrainealarm/{REDACTED}",
+        f'"POST /hooks/ukrainealarm/{REDACTED} HTTP/1.1" 202',
+    ]
+    assert lines[0]["request"] == f"<WSGIRequest: POST '/hooks/ukrainealarm/{REDACTED}'>"
+    assert WEBHOOK_SECRET not in stream.getvalue()

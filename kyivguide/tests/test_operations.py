@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -90,3 +91,99 @@ def test_the_heartbeat_comes_from_a_real_worker(celery_worker_process: ManagedPr
     assert cache.get(HEARTBEAT_KEY) is not None
     beat = page.split('class="ops-heartbeat', 1)[1].split("</dd>", 1)[0]
     assert " s ago (" in beat and "late" not in beat
+
+
+# --- Push notifications -----------------------------------------------------------------------------------
+
+
+def _row(page: str, attribute: str) -> str:
+    return page.split(attribute, 1)[1].split("</tr>", 1)[0]
+
+
+def _cells(row: str) -> list[str]:
+    return re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+
+
+@pytest.fixture
+def push_figures(db: None) -> dict[str, int]:
+    """Five subscriptions in three regions, and two events: one with deliveries of every outcome."""
+    from alerts.tests.factories import kyiv_regions
+    from push.models import PushDelivery, PushEvent, PushSubscription
+
+    kyiv_regions()
+    subscriptions = [
+        PushSubscription.objects.create(
+            endpoint=f"https://push.example/{n}", p256dh="p", auth="a", region_id=region, chain=[region],
+            language=language, drills=drills,
+        )
+        for n, (region, language, drills) in enumerate(
+            [(31, "uk", True), (31, "uk", False), (31, "en", False), (706, "en", False), (74, "uk", False)]
+        )
+    ]  # fmt: skip
+    start = PushEvent.objects.create(kind="start", region_id=31, alert_kind="air_raid", level="red")
+    status = PushDelivery.Status
+    for subscription, outcome in zip(
+        [*subscriptions, None],
+        [status.SENT, status.SENT, status.FAILED, status.SENDING, status.RETRYING, status.REMOVED],
+        strict=True,
+    ):
+        PushDelivery.objects.create(event=start, subscription=subscription, status=outcome)
+    PushDelivery.objects.create(
+        event=PushEvent.objects.create(kind="start", region_id=14, drill=True),
+        subscription=subscriptions[0],
+        status=status.SKIPPED,
+    )
+    end = PushEvent.objects.create(kind="end", region_id=706, suppressed="alert feeds unknown")
+    return {"start": start.pk, "end": end.pk}
+
+
+def test_the_page_counts_subscriptions_per_region_and_language(
+    push_figures: dict[str, int], admin_client: Client
+) -> None:
+    page = admin_client.get("/en" + PAGE).content.decode()
+
+    assert '<dd class="ops-subscriptions">5 in 3 regions</dd>' in page
+    assert '<dd class="ops-subscriptions-languages">Ukrainian 3, English 2</dd>' in page
+    assert '<dd class="ops-subscriptions-drills">1</dd>' in page
+    regions = page.split('class="ops-feeds ops-regions"', 1)[1].split("</table>", 1)[0]
+    # Most subscribed first; equal counts by region id.
+    assert [r.split('"', 1)[0] for r in regions.split('data-region="')[1:]] == ["31", "74", "706"]
+    assert _cells(_row(page, 'data-region="31"')) == ["Kyiv", "3", "2", "1", "1"]
+    assert _cells(_row(page, 'data-region="74"')) == ["Vyshhorodskyi raion", "1", "1", "0", "0"]
+    assert _cells(_row(page, 'data-region="706"'))[1:] == ["1", "0", "1", "0"]
+
+
+def test_the_page_counts_the_deliveries_of_the_latest_events(
+    push_figures: dict[str, int], admin_client: Client
+) -> None:
+    page = admin_client.get("/en" + PAGE).content.decode()
+
+    events = page.split('class="ops-feeds ops-events"', 1)[1].split("</table>", 1)[0]
+    assert events.count("data-event=") == 3
+    assert events.index(f'data-event="{push_figures["end"]}"') < events.index(f'data-event="{push_figures["start"]}"')
+    start = _row(page, f'data-event="{push_figures["start"]}"')
+    assert 'class="ops-event ops-failing"' in page.split(f'data-event="{push_figures["start"]}"', 1)[0][-60:]
+    # sent, failed, removed, pending (being sent or to be retried), not needed
+    assert _cells(start)[0] == "alert started"
+    assert _cells(start)[3:] == ["2", "1", "1", "2", "0"]
+    end = _cells(_row(page, f'data-event="{push_figures["end"]}"'))
+    assert (end[0], end[3:]) == ("alert ended · not sent: alert feeds unknown", ["0", "0", "0", "0", "0"])
+    drill = next(row for row in events.split("<tr")[1:] if "drill" in row)
+    assert _cells(drill)[0] == "alert started · drill" and _cells(drill)[3:] == ["0", "0", "0", "0", "1"]
+
+
+@pytest.mark.django_db
+def test_the_push_figures_are_in_ukrainian_too(push_figures: dict[str, int], admin_client: Client) -> None:
+    page = admin_client.get(PAGE).content.decode()
+
+    assert '<dd class="ops-subscriptions">5 у 3 регіонах</dd>' in page
+    assert '<dd class="ops-subscriptions-languages">українською 3, англійською 2</dd>' in page
+    assert _cells(_row(page, 'data-region="31"'))[0] == "м. Київ"
+    assert "Доставка сповіщень про останні події" in page
+
+
+@pytest.mark.django_db
+def test_without_subscriptions_the_page_says_so(admin_client: Client) -> None:
+    page = admin_client.get("/en" + PAGE).content.decode()
+    assert '<dd class="ops-subscriptions">0 in 0 regions</dd>' in page
+    assert "No subscription yet." in page and "No notification event yet." in page

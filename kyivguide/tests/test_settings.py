@@ -29,6 +29,15 @@ PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "kyivguide.
             {**PRODUCTION, "VAPID_SUBJECT": "https://kyivguide.example/contact"},
             "VAPID_SUBJECT must be mailto:<address> or https://<host> (no path)",
         ),
+        (
+            {**PRODUCTION, "UKRAINEALARM_WEBHOOK_SECRET": "short"},
+            "UKRAINEALARM_WEBHOOK_SECRET must be 24 to 200 URL-safe characters",
+        ),
+        (
+            {**PRODUCTION, "UKRAINEALARM_WEBHOOK_SECRET": "has/a/slash-" + "x" * 20},
+            "UKRAINEALARM_WEBHOOK_SECRET must be 24 to 200 URL-safe characters",
+        ),
+        ({**PRODUCTION, "API_THROTTLE_WEBHOOK": "lots"}, "API_THROTTLE_WEBHOOK must be a rate such as 120/min"),
     ],
 )
 def test_bad_or_missing_production_settings_stop_start_up_with_one_line(
