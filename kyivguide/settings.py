@@ -192,7 +192,10 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
 # With acks_late on Redis, a task not acknowledged within the visibility timeout is delivered
 # again. It must exceed the longest a task may run (the hard time limit) with room to spare, and
 # the broker and the result backend must agree on it.
-CELERY_VISIBILITY_TIMEOUT = 4 * CELERY_TASK_TIME_LIMIT
+# Settable (CELERY_VISIBILITY_TIMEOUT) so that the killed-worker test need not wait 20 minutes.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 4 * CELERY_TASK_TIME_LIMIT, minimum=2)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ConfigError("CELERY_VISIBILITY_TIMEOUT must be greater than CELERY_TASK_TIME_LIMIT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "socket_connect_timeout": 2,
@@ -281,6 +284,10 @@ PUSH_CHUNK_SIZE = env_int("PUSH_CHUNK_SIZE", 200, minimum=1, maximum=5000)
 PUSH_TTL_START_SECONDS = env_int("PUSH_TTL_START_SECONDS", 1800, minimum=0, maximum=86400)
 PUSH_TTL_END_SECONDS = env_int("PUSH_TTL_END_SECONDS", 600, minimum=0, maximum=86400)
 PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+# A delivery claimed (`sending`) longer ago than this belongs to a worker that died: it is sent again.
+# A live worker holds a claim for one POST (connect and read timeouts of 10 s each), so this must be
+# longer than that; the README's "Push: a killed worker" says why a rare duplicate is accepted.
+PUSH_CLAIM_STALE_SECONDS = env_int("PUSH_CLAIM_STALE_SECONDS", 60, minimum=1, maximum=3600)
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval
 # is dropped, not queued behind the next one (a backlog of stale polls helps nobody).
 CELERY_BEAT_SCHEDULE.update(

@@ -403,6 +403,8 @@ class PushMessage:
     headers: dict[str, str]
     body: bytes
     at: float
+    # When its answer was written (None while the service is still holding it: see `delay`).
+    answered_at: float | None = None
 
 
 class FakePushService:
@@ -410,9 +412,12 @@ class FakePushService:
 
     Each subscription is a path (`endpoint(name)`); it answers 201 unless `answer(name, ...)` set other
     answers: a list is answered in turn, its last one from then on (`[429 with Retry-After, 201]`).
+    `default` answers every other subscription; a response's `delay` holds the answer that long after the
+    message is recorded (a slow push service, so that a test can kill the sender mid-request).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, default: FakeResponse | None = None) -> None:
+        self.default = default or FakeResponse(201)
         self.messages: list[PushMessage] = []
         self.answers: dict[str, list[FakeResponse]] = {}
         self._lock = threading.Lock()
@@ -424,17 +429,27 @@ class FakePushService:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    self.close_connection = True
+                    return  # the sender died mid-request: no message (a push service would not accept it)
                 message = PushMessage(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
                 with service._lock:
                     service.messages.append(message)
                     queue = service.answers.get(self.path)
-                    response = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else FakeResponse(201)
-                self.send_response(response.status)
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                self.wfile.write(response.body)
+                    response = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else service.default
+                if response.delay:
+                    time.sleep(response.delay)
+                try:
+                    self.send_response(response.status)
+                    for name, value in response.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the sender is gone (killed): never answered
+                message.answered_at = time.time()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

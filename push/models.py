@@ -78,9 +78,15 @@ class PushEvent(models.Model):
 
 
 class PushDelivery(models.Model):
-    """One event to one subscription: the row that makes a retried or repeated task never notify twice."""
+    """One event to one subscription: the row that makes a retried or repeated task never notify twice.
+
+    A chunk task inserts its rows `pending` at once, then claims each one (`sending`, one UPDATE that only one
+    task can win) right before its POST and marks it when the push service has answered. A row left
+    `sending` by a worker that died is re-sent once the claim is stale (see push.services._claim).
+    """
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         RETRYING = "retrying", _("to be retried")
@@ -93,7 +99,7 @@ class PushDelivery(models.Model):
     event = models.ForeignKey(PushEvent, on_delete=models.CASCADE, related_name="deliveries")
     # Kept (with no subscription) when the push service said the subscription is gone.
     subscription = models.ForeignKey(PushSubscription, on_delete=models.SET_NULL, null=True, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENDING)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     status_code = models.PositiveIntegerField(_("push service answer"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)

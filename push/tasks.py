@@ -34,4 +34,8 @@ def send_chunk(self: Any, event_id: int, subscription_ids: list[int], attempt: i
         # Exponential backoff, never sooner than the push service asked.
         countdown = max(result.retry_after_s, 2 ** (attempt - 1))
         send_chunk.apply_async((event_id, result.retry, attempt + 1), countdown=countdown)
-    return {"sent": result.sent, "removed": result.removed, "failed": result.failed, "retry": len(result.retry)}
+    if result.busy:
+        # Another task (a duplicated chunk) holds these claims: done by then, or stale and taken over.
+        send_chunk.apply_async((event_id, result.busy, attempt), countdown=settings.PUSH_CLAIM_STALE_SECONDS)
+    counts = {"sent": result.sent, "removed": result.removed, "failed": result.failed}
+    return {**counts, "retry": len(result.retry), "busy": len(result.busy)}
