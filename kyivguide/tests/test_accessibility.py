@@ -99,9 +99,13 @@ def push_on(settings: Any) -> None:
 
 
 A_SUBSCRIPTION = json.dumps(
-    {"version": 1, "subscriptions": [{"key": "region:31", "id": "x", "region": 31, "regionName": "Kyiv", "name": "Kyiv", "drills": True}]}
+    {
+        "version": 1,
+        "subscriptions": [{"key": "region:31", "id": "x", "region": 31, "regionName": "Kyiv", "name": "Kyiv"}],
+    }
 )
-SMALL_CONTROLS = """() => Array.from(document.querySelectorAll('button, a.button, input, select, summary, nav a, .push-settings-link a'))
+SMALL_CONTROLS = """() => Array.from(
+    document.querySelectorAll('button, a.button, input, select, summary, nav a, .push-settings-link a'))
   .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
   .map((el) => (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) || el)
   .filter((el) => { const r = el.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
@@ -117,7 +121,11 @@ def test_the_notification_controls_and_settings_page_pass_axe_with_44_px_targets
     page.evaluate("(value) => localStorage.setItem('kyivguide.places', value)", A_PLACE)
     page.evaluate("(value) => localStorage.setItem('kyivguide.push', value)", A_SUBSCRIPTION)
     found, small = {}, {}
-    for path, ready in (("", ".my-place .push-on"), ("alerts/31/", ".push-on"), ("notifications/", ".push-settings-item")):
+    for path, ready in (
+        ("", ".my-place .push-on"),
+        ("alerts/31/", ".push-on"),
+        ("notifications/", ".push-settings-item"),
+    ):
         page.goto(f"{live_server.url}{prefix}{path}")
         page.wait_for_selector(ready)
         page.wait_for_load_state("networkidle")
