@@ -17,8 +17,9 @@ from django.views.decorators.http import require_safe
 from kyivguide.http import INSTALL, SERVICE_WORKER, cache_policy
 
 # Pages kept for offline use from the first visit, in every language: what to do, and the shelter
-# map, whose list of nearest shelters works out its answer in the browser when the server is away.
-OFFLINE_PAGES = ("offline", "alerts:guide", "shelters:map")
+# map, whose list of nearest shelters works out its answer in the browser when the server is away; the
+# notification settings page, which a notification's "Settings" action opens (its list is in the browser).
+OFFLINE_PAGES = ("offline", "alerts:guide", "shelters:map", "push:settings")
 # Static files those pages need (Leaflet from the django-leaflet package).
 OFFLINE_STATIC = (
     "css/app.css",
@@ -26,6 +27,7 @@ OFFLINE_STATIC = (
     "css/places.css",
     "js/app.js",
     "js/my-places.js",
+    "js/push.js",
     "js/shelters-core.js",
     "js/shelters-map.js",
     "js/shelters-nearest.js",

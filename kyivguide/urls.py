@@ -50,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("", include("alerts.urls")),
     path("", include("shelters.urls")),
+    path("", include("push.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )

@@ -22,14 +22,15 @@ def new_handle() -> str:
 
 class PushSubscription(models.Model):
     """A browser's subscription for a region chain. `handle` names it in the API (to unsubscribe) instead
-    of the endpoint, which must not appear in a URL or a log."""
+    of the endpoint, which must not appear in a URL or a log. One browser (endpoint) may follow several
+    regions (the home page's, each saved place's): one row per endpoint and region."""
 
     class Language(models.TextChoices):
         UK = "uk", "українська"
         EN = "en", "English"
 
     handle = models.CharField(max_length=32, unique=True, default=new_handle, editable=False)
-    endpoint = models.CharField(_("endpoint"), max_length=2000, unique=True)
+    endpoint = models.CharField(_("endpoint"), max_length=2000)
     p256dh = models.CharField(max_length=100)
     auth = models.CharField(max_length=40)
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
@@ -44,6 +45,7 @@ class PushSubscription(models.Model):
         verbose_name = _("push subscription")
         verbose_name_plural = _("push subscriptions")
         indexes = [GinIndex(fields=["chain"], name="push_subscription_chain")]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "region"], name="push_subscription_once_per_region")]
 
     def __str__(self) -> str:
         # Never the endpoint: it is a secret.

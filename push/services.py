@@ -95,14 +95,15 @@ def vapid_headers(endpoint: str, *, now: float | None = None) -> dict[str, str]:
 def push_subscribe(
     *, endpoint: str, p256dh: str, auth: str, region: int, language: str, drills: bool
 ) -> tuple[PushSubscription, bool]:
-    """Store (or update, by endpoint) a subscription for a region's chain; returns it and whether it is new."""
+    """Store (or update, by endpoint and region) a subscription for a region's chain; returns it and whether
+    it is new. A browser following several regions has one row each (each its own handle)."""
     chain = region_chain_uids(uid=region) or [region]
     return PushSubscription.objects.update_or_create(
         endpoint=endpoint,
+        region_id=region,
         defaults={
             "p256dh": p256dh,
             "auth": auth,
-            "region_id": region,
             "chain": chain,
             "language": language,
             "drills": drills,
@@ -196,6 +197,8 @@ def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, 
         if event.drill:
             title = _("DRILL · %(title)s") % {"title": title}
         url = reverse("alerts:history", args=[subscription.region_id])
+        # The notification's "Settings" action opens the page that lists (and stops) this browser's subscriptions.
+        settings_action = {"title": _("Notification settings"), "url": reverse("push:settings")}
     return {
         "title": title,
         "body": body,
@@ -205,6 +208,7 @@ def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, 
         "kind": event.kind,
         "drill": event.drill,
         "icon": static("img/icon-192.png"),
+        "settings": settings_action,
     }
 
 

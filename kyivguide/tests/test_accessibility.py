@@ -27,6 +27,7 @@ PAGES = [
     "advisories/{advisory}/",
     "guide/",
     "offline/",
+    "notifications/",
 ]
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 A_PLACE = json.dumps(
@@ -87,6 +88,55 @@ def test_no_axe_violation_on_any_public_page(site: dict[str, str], live_server: 
         found["my places"] = violations
 
     assert found == {}
+
+
+@pytest.fixture
+def push_on(settings: Any) -> None:
+    """Web Push configured: the "Notify me" controls and the settings page's list are drawn."""
+    from push.services import vapid_keys_generate
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = vapid_keys_generate()
+
+
+A_SUBSCRIPTION = json.dumps(
+    {
+        "version": 1,
+        "subscriptions": [{"key": "region:31", "id": "x", "region": 31, "regionName": "Kyiv", "name": "Kyiv"}],
+    }
+)
+SMALL_CONTROLS = """() => Array.from(
+    document.querySelectorAll('button, a.button, input, select, summary, nav a, .push-settings-link a'))
+  .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+  .map((el) => (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) || el)
+  .filter((el) => { const r = el.getBoundingClientRect(); return r.width < 44 || r.height < 44; })
+  .map((el) => el.outerHTML.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("prefix", ["/", "/en/"])
+def test_the_notification_controls_and_settings_page_pass_axe_with_44_px_targets(
+    site: dict[str, str], push_on: None, live_server: Any, page: Any, prefix: str
+) -> None:
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    page.goto(f"{live_server.url}{prefix}offline/")
+    page.evaluate("(value) => localStorage.setItem('kyivguide.places', value)", A_PLACE)
+    page.evaluate("(value) => localStorage.setItem('kyivguide.push', value)", A_SUBSCRIPTION)
+    found, small = {}, {}
+    for path, ready in (
+        ("", ".my-place .push-on"),
+        ("alerts/31/", ".push-on"),
+        ("notifications/", ".push-settings-item"),
+    ):
+        page.goto(f"{live_server.url}{prefix}{path}")
+        page.wait_for_selector(ready)
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+        targets = page.evaluate(SMALL_CONTROLS)
+        if targets:
+            small[path] = targets
+
+    assert (found, small) == ({}, {})
 
 
 @pytest.mark.parametrize("prefix", ["/", "/en/"])

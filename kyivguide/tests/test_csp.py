@@ -57,7 +57,18 @@ def assert_no_inline_code(body: str, nonce: str | None, path: str) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/", "/en/", "/shelters/", "/alerts/", "/advisories/", "/guide/", "/offline/", "/api/v1/status", "/sw.js"],
+    [
+        "/",
+        "/en/",
+        "/shelters/",
+        "/alerts/",
+        "/advisories/",
+        "/guide/",
+        "/offline/",
+        "/notifications/",
+        "/api/v1/status",
+        "/sw.js",
+    ],
 )
 def test_public_responses_carry_the_policy_without_a_nonce(client: Client, path: str) -> None:
     first, second = client.get(path), client.get(path)

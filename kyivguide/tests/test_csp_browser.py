@@ -131,6 +131,7 @@ def test_public_pages_break_no_policy_in_either_language(
         f"advisories/{advisory.pk}/",
         "guide/",
         "offline/",
+        "notifications/",
         "no-such-page/",
     ]
     for prefix in ("/", "/en/"):

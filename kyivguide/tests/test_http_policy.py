@@ -31,6 +31,7 @@ ADVISORY = "{advisory}"  # the published advisory's id, known only once the test
 URLS: dict[str, tuple[CachePolicy, tuple[str, ...]]] = {
     "": (http.STATUS, ("/", "/en/")),
     "offline/": (http.INSTALL, ("/offline/", "/en/offline/")),
+    "notifications/": (http.INSTALL, ("/notifications/", "/en/notifications/")),
     "manifest.webmanifest": (http.INSTALL, ("/manifest.webmanifest", "/en/manifest.webmanifest")),
     "alerts/": (http.STATUS, ("/alerts/", "/en/alerts/")),
     "alerts/<int:uid>/": (http.STATUS, ("/alerts/31/", "/en/alerts/31/")),

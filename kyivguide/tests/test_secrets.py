@@ -23,6 +23,7 @@ PUBLIC_PATHS = (
     "/shelters/",
     "/guide/",
     "/offline/",
+    "/notifications/",
     "/alerts/",
     "/advisories/",
     "/sw.js",

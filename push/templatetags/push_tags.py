@@ -1,4 +1,4 @@
-"""`{% push_config region %}`: the data the "Notify me" button's script reads (a JSON data block, no code)."""
+"""`{% push_config %}`: the data the "Notify me" controls' script reads (a JSON data block, no code)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def push_config(region: int) -> SafeString:
+def push_config() -> SafeString:
     return json_script(
         {
             "key": settings.VAPID_PUBLIC_KEY,
-            "region": region,
             "lang": "en" if get_language() == "en" else "uk",
             "api": reverse("push-api-subscriptions"),
             "messages": {
@@ -26,6 +25,7 @@ def push_config(region: int) -> SafeString:
                 "off": _("Notifications are off."),
                 "denied": _("Notifications are blocked for this site: allow them in the browser's settings."),
                 "failed": _("Could not turn notifications on. Try again later."),
+                "stopFailed": _("Could not stop the notifications now. Try again when you are online."),
             },
         },
         "push-config",

@@ -38,6 +38,22 @@ def test_a_subscription_is_stored_for_the_region_chain_and_its_secrets_never_ret
     assert first["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
+def test_one_browser_follows_several_regions_each_with_its_own_id(client: Any, vapid: None, new_browser: Any) -> None:
+    """The home page's region and each saved place's: one row per (endpoint, region), the same id on a repeat."""
+    kyiv_regions()
+    browser = new_browser("phone")
+
+    kyiv = subscribe(client, {"subscription": browser.subscription(), "region": 31})
+    irpin = subscribe(client, {"subscription": browser.subscription(), "region": 706, "drills": True})
+    kyiv_again = subscribe(client, {"subscription": browser.subscription(), "region": 31, "language": "en"})
+    removed = client.delete(f"{URL}/{kyiv.json()['id']}")
+
+    assert (kyiv.status_code, irpin.status_code, kyiv_again.status_code, removed.status_code) == (201, 201, 200, 204)
+    assert kyiv_again.json()["id"] == kyiv.json()["id"] != irpin.json()["id"]
+    rows = PushSubscription.objects.values_list("endpoint", "region_id", "chain", "drills")
+    assert list(rows) == [(browser.endpoint, 706, [706, 75, 14], True)]
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [

@@ -24,10 +24,8 @@ def controlled(page: Any, url: str) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
 
 
-def test_the_service_worker_shows_a_pushed_notification_with_its_tag_and_page(
-    live_server: Any, page: Any, vapid: None
-) -> None:
-    kyiv_regions()
+def deliver(live_server: Any, page: Any, url: str, message: dict[str, Any]) -> None:
+    """Open `url` under the service worker and push `message` to it (DevTools' deliverPushMessage)."""
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     cdp = page.context.new_cdp_session(page)
     registrations: list[str] = []
@@ -35,13 +33,11 @@ def test_the_service_worker_shows_a_pushed_notification_with_its_tag_and_page(
         "ServiceWorker.workerRegistrationUpdated",
         lambda event: registrations.extend(r["registrationId"] for r in event["registrations"] if not r["isDeleted"]),
     )
-    controlled(page, f"{live_server.url}/en/alerts/31/")
+    controlled(page, url)
     cdp.send("ServiceWorker.enable")
     deadline = time.monotonic() + 10
     while not registrations and time.monotonic() < deadline:
         page.wait_for_timeout(100)
-    message = {"title": "Air alert — Kyiv", "body": "missile threat", "tag": "region-31", "url": "/en/alerts/31/"}
-
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registrations[0], "data": json.dumps(message)},
@@ -49,6 +45,15 @@ def test_the_service_worker_shows_a_pushed_notification_with_its_tag_and_page(
     page.wait_for_function(
         "() => navigator.serviceWorker.ready.then(r => r.getNotifications()).then(n => n.length > 0)", timeout=10000
     )
+
+
+def test_the_service_worker_shows_a_pushed_notification_with_its_tag_and_page(
+    live_server: Any, page: Any, vapid: None
+) -> None:
+    kyiv_regions()
+    message = {"title": "Air alert — Kyiv", "body": "missile threat", "tag": "region-31", "url": "/en/alerts/31/"}
+
+    deliver(live_server, page, f"{live_server.url}/en/alerts/31/", message)
     shown = page.evaluate(
         """() => navigator.serviceWorker.ready.then(r => r.getNotifications()).then(list => list.map(n => (
           {title: n.title, body: n.body, tag: n.tag, url: n.data.url})))"""

@@ -87,9 +87,11 @@ def test_an_alert_start_and_end_notify_each_matching_subscription_once(
         "kind": "start",
         "drill": False,
         "icon": static("img/icon-192.png"),
+        "settings": {"title": "Notification settings", "url": "/en/notifications/"},
     }
     uk = kyiv_uk.read(push_service.received("kyiv-uk")[0])
     assert (uk["title"], uk["body"], uk["lang"]) == ("Повітряна тривога — м. Київ", "ракетна загроза", "uk")
+    assert uk["settings"] == {"title": "Налаштування сповіщень", "url": "/notifications/"}
     headers = message.headers
     assert (headers["ttl"], headers["urgency"], headers["topic"], headers["content-encoding"]) == (
         "1800",

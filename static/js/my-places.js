@@ -1,7 +1,9 @@
 /* KyivGuide — my places: home, work, school, any point, and favourite shelters, kept in this browser.
  *
  * Nothing about a place leaves the phone except the two lookups that answer for it: its alert
- * region's status (/api/v1/locate) and its three nearest open shelters (/api/v1/shelters/nearest).
+ * region's status (/api/v1/locate) and its three nearest open shelters (/api/v1/shelters/nearest);
+ * and its region's uid, once the person turns on "Notify me about alerts here" for it (push.js,
+ * which a removed place's notifications are stopped with).
  * Without a connection the shelters are worked out from the city list the service worker keeps,
  * by the same rules (KyivShelters.fetchNearest), and the status says "unknown": a status is never
  * kept. A status shown goes on ageing: past the unknown threshold with no newer answer, it turns to
@@ -131,6 +133,23 @@
     var node = item.querySelector(".my-place-status");
     node.textContent = statusText(place);
     node.className = "my-place-status state-" + shownState(lookups[place.id]);
+    showNotify(item, place);
+  }
+
+  // "Notify me about alerts here" for the place's region (push.js), once the lookup has named it: the
+  // region's uid leaves the phone only when the person turns notifications on.
+  function showNotify(item, place) {
+    var control = item.querySelector(".push-notify");
+    if (!control || !window.KyivPush) return;
+    var seen = lookups[place.id];
+    var target = seen && seen.uid ? { key: "place:" + place.id, region: seen.uid, name: label(place), regionName: seen.region } : null;
+    window.KyivPush.bind(control, target);
+    if (!control.getAttribute("data-labelled")) {
+      Array.prototype.forEach.call(control.querySelectorAll("button"), function (button) {
+        button.setAttribute("aria-label", button.textContent + ": " + label(place));
+      });
+      control.setAttribute("data-labelled", "true");
+    }
   }
 
   function checkStatus(item, place) {
@@ -148,7 +167,7 @@
           // The server's age of its data counts: an answer already near the threshold expires sooner.
           var age = data.status.freshness && typeof data.status.freshness.age_s === "number" ? data.status.freshness.age_s : 0;
           lookups[place.id] = {
-            state: data.status.state, at: Date.now() - age * 1000,
+            state: data.status.state, at: Date.now() - age * 1000, uid: region.uid,
             region: (lang === "en" && region.name_en) ? region.name_en : region.name_uk
           };
         }
@@ -249,6 +268,8 @@
       renameForm.hidden = true;
     } else if (action === "remove") {
       update(function (data) { data.places.splice(indexOf(data.places, id), 1); });
+      // Its notifications stop with it (offline, the settings page still lists them to stop later).
+      if (window.KyivPush) window.KyivPush.stop("place:" + id).catch(function () { say(section.getAttribute("data-push-stop-failed")); });
       render(true);
     } else if (action === "up" || action === "down") {
       update(function (data) { move(data.places, indexOf(data.places, id), action === "up" ? -1 : 1); });

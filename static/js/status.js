@@ -293,6 +293,8 @@
       localStorage.setItem("kyivguide.candidates", JSON.stringify(state.candidates));
     } catch (e) { /* private mode */ }
     render();
+    // The home page's "Notify me about alerts here" follows the region shown (push.js).
+    document.dispatchEvent(new CustomEvent("kyivguide:region", { detail: { chain: chain } }));
   }
   function message(text) {
     locateMessage.hidden = !text;
@@ -347,6 +349,8 @@
   window.KyivStatus = {
     freshness: freshnessOf, regionState: regionStateOf, candidatesState: candidatesStateOf, threatLabel: threatLabel,
     threatTypes: threatTypesOf, threatAdvice: adviceOf,
+    // The region chain the page shows now (push.js subscribes the home page's control to it).
+    chain: function () { return state.chain; },
   };
 
   render();

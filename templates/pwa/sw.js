@@ -114,7 +114,8 @@ self.addEventListener("fetch", (event) => {
 });
 
 // Web Push (push/services.py builds the message): the notification, one per subscribed region (tag), and
-// a tap opens or focuses that region's page. The text comes in the subscriber's language from the server.
+// a tap opens or focuses that region's page; its "Settings" action (title and page in the subscriber's
+// language, from the server) opens the notification settings page, where each subscription can be stopped.
 self.addEventListener("push", (event) => {
   let message = {};
   try {
@@ -123,6 +124,7 @@ self.addEventListener("push", (event) => {
     return;
   }
   if (!message.title) return;
+  const settings = message.settings && message.settings.url ? message.settings : null;
   event.waitUntil(
     self.registration.showNotification(message.title, {
       body: message.body || "",
@@ -130,14 +132,21 @@ self.addEventListener("push", (event) => {
       tag: message.tag,
       renotify: true,
       lang: message.lang,
-      data: { url: message.url || "/" },
+      actions: settings ? [{ action: "settings", title: settings.title }] : [],
+      data: { url: message.url || "/", settingsUrl: settings ? settings.url : null },
     }),
   );
 });
 
+// Where a tap goes: the settings page for the "Settings" action, else the region's page.
+function notificationTarget(action, data) {
+  const path = action === "settings" && data?.settingsUrl ? data.settingsUrl : data?.url || "/";
+  return new URL(path, self.location.origin).href;
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL(event.notification.data?.url || "/", self.location.origin).href;
+  const target = notificationTarget(event.action, event.notification.data);
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
       const open = windows.find((client) => client.url === target);
