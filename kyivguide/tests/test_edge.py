@@ -451,7 +451,7 @@ def test_answers_are_compressed_for_clients_that_accept_gzip(shared: Stack, path
     assert (plain.cache, packed.cache) == ("MISS", "HIT")
 
 
-@pytest.mark.parametrize("path", ["/", "/en/", "/api/v1/status"])
+@pytest.mark.parametrize("path", ["/", "/en/", "/guide/", "/api/v1/shelters"])
 def test_the_cache_keeps_the_compressed_copy_phones_are_sent(shared: Stack, path: str) -> None:
     """gunicorn compresses (the edge always asks for gzip), so a phone's HIT is the stored bytes as they are:
     nginx does not compress the page again for each of the crowd's requests."""
