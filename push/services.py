@@ -128,29 +128,47 @@ def push_events_from_alert_changes(
     no snapshot, so it can never produce an "all clear".
     """
     drill = source_kind == FeedSource.Kind.REPLAY
-    events = [
-        PushEvent(
-            kind=PushEvent.Kind.START,
-            region_id=change["region"],
-            alert_kind=change["kind"],
-            level=change["level"] or "",
-            threats=list(change["threats"]),
-            drill=drill,
-        )
+    rows = [
+        {
+            "kind": PushEvent.Kind.START.value,
+            "region": change["region"],
+            "alert_kind": change["kind"],
+            "level": change["level"] or "",
+            "threats": list(change["threats"]),
+        }
         for change in started
     ]
-    events += [PushEvent(kind=PushEvent.Kind.END, region_id=uid, drill=drill) for uid in ended]
-    if not events:
+    rows += [
+        {"kind": PushEvent.Kind.END.value, "region": uid, "alert_kind": "", "level": "", "threats": []} for uid in ended
+    ]
+    if not rows:
         return
-    created = PushEvent.objects.bulk_create(events)
-    ids = [event.pk for event in created]
+    ids = _events_insert(rows, drill=drill)
 
     def enqueue() -> None:
         from push.tasks import fanout
 
-        fanout.delay(ids)
+        # Celery would print every id into the message's header (2,000 after a big poll): a count will do.
+        fanout.apply_async((ids,), argsrepr=f"([{len(ids)} event ids],)")
 
     transaction.on_commit(enqueue)
+
+
+def _events_insert(rows: Sequence[dict[str, Any]], *, drill: bool) -> list[int]:
+    """Insert the events in one statement with one JSON parameter; returns their ids.
+
+    A poll may open 2,000 alerts at once, in the poll's transaction: bulk_create of 2,000 models (and
+    the quoting of their values one by one) took ~200 ms of the 200 ms the whole apply may take.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO push_pushevent (kind, region_id, alert_kind, level, threats, drill, created_at, suppressed) "
+            "SELECT e.kind, e.region, e.alert_kind, e.level, e.threats, %s, now(), '' "
+            "FROM jsonb_to_recordset(%s::jsonb) "
+            "AS e(kind text, region integer, alert_kind text, level text, threats jsonb) RETURNING id",
+            [drill, json.dumps(rows)],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _chain_alerts(chain: Sequence[int], *, drill: bool) -> bool:
