@@ -66,7 +66,7 @@ run: setup-run
 	if [ -z "$${VAPID_PRIVATE_KEY:-}" ]; then set -a; . ./.run/vapid.env; set +a; fi; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(RUN_PORT) $(RUN_PROCESSES)
 
-test: setup-test lint migrations-check pytest typecheck
+test: setup-test lint typecheck migrations-check pytest
 
 # --- set-up steps (each quick when there is nothing to do) -------------------------------------------
 

@@ -16,6 +16,7 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,7 +122,11 @@ def _report(
     from push.models import PushDelivery
 
     messages = list(service.messages)
-    assert len(messages) == SUBSCRIPTIONS == len({m.path for m in messages}), "one notification each"
+    paths = {m.path for m in messages}
+    counts = Counter(PushDelivery.objects.values_list("status", "status_code", "attempts"))
+    assert len(messages) == SUBSCRIPTIONS == len(paths), (
+        f"one notification each: {len(messages)} messages to {len(paths)} subscriptions; deliveries {counts}"
+    )
     sample = next(m for m in messages if m.path.endswith("/bench-0"))
     plain = http_ece.decrypt(sample.body, private_key=key, auth_secret=auth, version="aes128gcm")
     assert b'"title": "Air alert' in plain and sample.headers["content-encoding"] == "aes128gcm", plain

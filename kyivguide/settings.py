@@ -277,15 +277,17 @@ if not re.fullmatch(r"mailto:[^@\s]+@[\w.%-]+|https://[\w.-]+", VAPID_SUBJECT):
     raise ConfigError("VAPID_SUBJECT must be mailto:<address> or https://<host> (no path)")
 # Only the tests' local push service is plain http on 127.0.0.1; real push services are https.
 PUSH_ALLOW_HTTP_LOCALHOST = env_bool("PUSH_ALLOW_HTTP_LOCALHOST", False)
-# How many subscriptions one send task handles (one HTTP connection pool each), and for how long a push
+# How many subscriptions one send task handles (one HTTP connection pool each), how many of its POSTs are
+# in flight at once (claimed together: a killed worker repeats at most that many), and for how long a push
 # service keeps a notification for a phone that is offline: a start long enough to reach a phone that was
 # away for a few minutes, an "all clear" shorter (an old one is worth less, a newer start replaces it).
 PUSH_CHUNK_SIZE = env_int("PUSH_CHUNK_SIZE", 200, minimum=1, maximum=5000)
+PUSH_SEND_CONCURRENCY = env_int("PUSH_SEND_CONCURRENCY", 50, minimum=1, maximum=500)
 PUSH_TTL_START_SECONDS = env_int("PUSH_TTL_START_SECONDS", 1800, minimum=0, maximum=86400)
 PUSH_TTL_END_SECONDS = env_int("PUSH_TTL_END_SECONDS", 600, minimum=0, maximum=86400)
 PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 # A delivery claimed (`sending`) longer ago than this belongs to a worker that died: it is sent again.
-# A live worker holds a claim for one POST (connect and read timeouts of 10 s each), so this must be
+# A live worker holds a claim for one batch of concurrent POSTs (10 s at most each), so this must be
 # longer than that; the README's "Push: a killed worker" says why a rare duplicate is accepted.
 PUSH_CLAIM_STALE_SECONDS = env_int("PUSH_CLAIM_STALE_SECONDS", 60, minimum=1, maximum=3600)
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval

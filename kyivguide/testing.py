@@ -407,6 +407,13 @@ class PushMessage:
     answered_at: float | None = None
 
 
+class _ManyConnectionsServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog: http.server's 5 drops the connections of a sender that opens hundreds at once
+    # (each worker process has PUSH_SEND_CONCURRENCY POSTs in flight), and a dropped SYN waits 1 s, 3 s… to retry.
+    request_queue_size = 1024
+
+
 class FakePushService:
     """An RFC 8030 push service on 127.0.0.1: records every POST (headers and encrypted body).
 
@@ -454,8 +461,7 @@ class FakePushService:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _ManyConnectionsServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def endpoint(self, name: str) -> str:

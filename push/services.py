@@ -3,28 +3,31 @@
 The flow: `alerts_apply_snapshot` sends `alerts_changed` in its transaction; `push_events_from_alert_changes`
 writes one PushEvent per started or ended region in that same transaction and enqueues its fan-out when it
 commits (an event exists exactly when the alert change does). The fan-out task splits the matching
-subscriptions into chunks; a chunk task sends each one through one HTTP session, with a PushDelivery row per
-(event, subscription) claimed before sending, so a task that runs again never notifies anyone twice.
+subscriptions into chunks; a chunk task sends them a batch at a time through one HTTP connection pool, with a
+PushDelivery row per (event, subscription) claimed before sending, so a task that runs again never notifies
+anyone twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
+import aiohttp
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.templatetags.static import static
 from django.urls import reverse
@@ -45,6 +48,7 @@ logger = logging.getLogger(__name__)
 PAYLOAD_LIMIT = 3000  # bytes of JSON before encryption: well inside every push service's 4 KB
 TOKEN_LIFETIME_S = 12 * 3600  # VAPID tokens live under 24 h (Safari refuses longer ones)
 RETRY_AFTER_MAX_S = 300
+SEND_TIMEOUT_S = 10  # one POST, connecting included
 FANOUT_TASK = "push.fanout"
 
 
@@ -77,12 +81,9 @@ def _vapid(private_key: str) -> Vapid:
 
 def vapid_headers(endpoint: str, *, now: float | None = None) -> dict[str, str]:
     """The Authorization header for one send: a claims dict of its own each time (signing changes it)."""
-    from urllib.parse import urlsplit
-
-    url = urlsplit(endpoint)
     claims = {
         "sub": settings.VAPID_SUBJECT,
-        "aud": f"{url.scheme}://{url.netloc}",
+        "aud": _origin(endpoint),
         "exp": int(now or time.time()) + TOKEN_LIFETIME_S,
     }
     headers: dict[str, str] = _vapid(settings.VAPID_PRIVATE_KEY).sign(claims)
@@ -149,7 +150,8 @@ def push_events_from_alert_changes(
         from push.tasks import fanout
 
         # Celery would print every id into the message's header (2,000 after a big poll): a count will do.
-        fanout.apply_async((ids,), argsrepr=f"([{len(ids)} event ids],)")
+        # (celery-stubs leave out apply_async's **options, where Celery reads argsrepr.)
+        fanout.apply_async((ids,), argsrepr=f"([{len(ids)} event ids],)")  # type: ignore[call-arg]
 
     transaction.on_commit(enqueue)
 
@@ -199,30 +201,36 @@ def push_event_fanout(*, event_id: int) -> list[list[int]]:
 # --- the message -------------------------------------------------------------------------------------
 
 
-def push_message(event: PushEvent, subscription: PushSubscription) -> dict[str, Any]:
-    """What the service worker shows, in the subscription's language; one tag per subscribed region."""
-    with translation.override(subscription.language):
+def push_message(
+    event: PushEvent, *, region_id: int, language: str, names: Mapping[int, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """What the service worker shows for a subscription to `region_id`, in `language`; one tag per region.
+
+    `names` maps region uids to their `name_uk`/`name_en` (the event's region and the subscribed one)."""
+    with translation.override(language):
         if event.kind == PushEvent.Kind.START:
-            title = f"{KIND_LABELS.get(event.alert_kind, KIND_LABELS['air_raid'])} — {region_name(event.region)}"
+            title = (
+                f"{KIND_LABELS.get(event.alert_kind, KIND_LABELS['air_raid'])} — {region_name(names[event.region_id])}"
+            )
             words = [str(LEVEL_LABELS[event.level])] if event.level in LEVEL_LABELS else []
             # The threat types beyond the one the level already says ("missile threat" is "missiles").
             implied = THREATS_OF_LEVEL.get(event.level)
             words += [str(THREAT_LABELS[t]) for t in event.threats if t in THREAT_LABELS and t != implied]
             body = " · ".join(words) or _("Go to the shelter.")
         else:
-            title = _("All clear — %(region)s") % {"region": region_name(subscription.region)}
+            title = _("All clear — %(region)s") % {"region": region_name(names[region_id])}
             body = _("The alert has ended.")
         if event.drill:
             title = _("DRILL · %(title)s") % {"title": title}
-        url = reverse("alerts:history", args=[subscription.region_id])
+        url = reverse("alerts:history", args=[region_id])
         # The notification's "Settings" action opens the page that lists (and stops) this browser's subscriptions.
         settings_action = {"title": _("Notification settings"), "url": reverse("push:settings")}
     return {
         "title": title,
         "body": body,
-        "tag": f"region-{subscription.region_id}",
+        "tag": f"region-{region_id}",
         "url": url,
-        "lang": subscription.language,
+        "lang": language,
         "kind": event.kind,
         "drill": event.drill,
         "icon": static("img/icon-192.png"),
@@ -234,9 +242,9 @@ def _ttl(event: PushEvent) -> int:
     return settings.PUSH_TTL_START_SECONDS if event.kind == PushEvent.Kind.START else settings.PUSH_TTL_END_SECONDS
 
 
-def _retry_after(response: requests.Response) -> int:
+def _retry_after(header: str | None) -> int:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date); a small backoff without one."""
-    value = response.headers.get("Retry-After", "").strip()
+    value = (header or "").strip()
     seconds: float = 5
     if value.isdigit():
         seconds = int(value)
@@ -272,39 +280,49 @@ def _claim_rows(event: PushEvent, subscription_ids: Sequence[int]) -> None:
         )
 
 
-def _claim(event: PushEvent, subscription: PushSubscription) -> bool | None:
-    """Claim this subscription's delivery for one POST: True when this task is to send it now, False when
-    another task claimed it a moment ago (ask again later), None when it is done already.
+def _claim(event: PushEvent, batch: Sequence[int]) -> tuple[set[int], list[int]]:
+    """Claim the deliveries of one batch for sending: (claimed by this task, claimed by another a moment ago).
 
-    One UPDATE, so of two tasks with the same chunk only one wins a row. A claim older than
-    PUSH_CLAIM_STALE_SECONDS is a dead worker's: it is taken over and sent again. Whether the dead worker's
-    POST reached the push service cannot be known, and a missed air-raid alert is worse than a repeated one:
-    so at least once, and the repeat carries the same `Topic` (the push service replaces an undelivered
-    copy) and the same `tag` (the phone shows one notification).
+    The rest of the batch is done already. One UPDATE, so of two tasks with the same chunk only one wins a
+    row. A claim older than PUSH_CLAIM_STALE_SECONDS is a dead worker's: it is taken over and sent again.
+    Whether the dead worker's POSTs reached the push service cannot be known, and a missed air-raid alert is
+    worse than a repeated one: so at least once, and a repeat carries the same `Topic` (the push service
+    replaces an undelivered copy) and the same `tag` (the phone shows one notification). A killed worker
+    repeats at most the one batch it had claimed (PUSH_SEND_CONCURRENCY).
     """
     Status = PushDelivery.Status
     stale = timezone.now() - timedelta(seconds=settings.PUSH_CLAIM_STALE_SECONDS)
-    row = PushDelivery.objects.filter(event=event, subscription=subscription)
-    claimable = Q(status__in=[Status.PENDING, Status.RETRYING]) | Q(status=Status.SENDING, updated_at__lt=stale)
-    if row.filter(claimable).update(status=Status.SENDING, attempts=F("attempts") + 1, updated_at=Now()):
-        return True
-    return False if row.filter(status=Status.SENDING).exists() else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE push_pushdelivery SET status = %s, attempts = attempts + 1, updated_at = now()
+            WHERE event_id = %s AND subscription_id = ANY(%s)
+            AND (status IN (%s, %s) OR (status = %s AND updated_at < %s)) RETURNING subscription_id""",
+            [Status.SENDING, event.pk, list(batch), Status.PENDING, Status.RETRYING, Status.SENDING, stale],
+        )
+        claimed = {row[0] for row in cursor.fetchall()}
+    if len(claimed) == len(batch):
+        return claimed, []
+    sending = PushDelivery.objects.filter(event=event, subscription_id__in=batch, status=Status.SENDING)
+    held = set(sending.values_list("subscription_id", flat=True)) - claimed
+    return claimed, [pk for pk in batch if pk in held]
 
 
-def _finish(event: PushEvent, subscription: PushSubscription, status: str, code: int | None = None) -> None:
-    PushDelivery.objects.filter(event=event, subscription=subscription).update(
-        status=status, status_code=code, updated_at=Now()
-    )
+def _finish(event: PushEvent, marks: dict[tuple[str, int | None], list[int]]) -> None:
+    """Mark the batch's deliveries: one UPDATE per (status, push service answer)."""
+    for (status, code), pks in marks.items():
+        PushDelivery.objects.filter(event=event, subscription_id__in=pks).update(
+            status=status, status_code=code, updated_at=Now()
+        )
 
 
 def push_send_chunk(*, event_id: int, subscription_ids: Iterable[int], last_attempt: bool) -> ChunkResult:
-    """Send the event to these subscriptions (those not done already) through one HTTP session."""
-    event = PushEvent.objects.select_related("region").get(pk=event_id)
+    """Send the event to these subscriptions (those not done already), PUSH_SEND_CONCURRENCY at a time."""
+    event = PushEvent.objects.get(pk=event_id)
     ids = list(subscription_ids)
     result = ChunkResult()
     with _commits_unflushed():
         _claim_rows(event, ids)
-        _send_each(event, ids, last_attempt, result)
+        _ChunkSender(event, ids, last_attempt, result).run()
     return result
 
 
@@ -312,7 +330,7 @@ def push_send_chunk(*, event_id: int, subscription_ids: Iterable[int], last_atte
 def _commits_unflushed() -> Iterator[None]:
     """Commit the delivery rows' claims and marks without waiting for their WAL flush (asynchronous commit).
 
-    Two commits per notification each waiting for a disk flush capped the sending at ~100/s on one machine.
+    Commits each waiting for a disk flush capped the sending at ~100/s on one machine.
     A worker that dies loses none of it (the database has it); only a crash of PostgreSQL itself can lose
     the last fraction of a second of marks, and an unmarked row is sent again: the same at-least-once as a
     killed worker (see _claim). The worker's connection is shared by its other tasks: reset afterwards.
@@ -326,61 +344,145 @@ def _commits_unflushed() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
-def _send_each(event: PushEvent, ids: list[int], last_attempt: bool, result: ChunkResult) -> None:
-    subscriptions = PushSubscription.objects.select_related("region").filter(pk__in=ids)
-    Status = PushDelivery.Status
-    with requests.Session() as session:
-        for subscription in subscriptions.order_by("pk"):
-            claimed = _claim(event, subscription)
-            if claimed is None:
+class _ChunkSender:
+    """One chunk's sending: batches of PUSH_SEND_CONCURRENCY POSTs at once on one asyncio loop and one
+    aiohttp connection pool, the database work (claims, marks) synchronous between the batches.
+
+    Why asyncio here and nowhere else: one POST is a few milliseconds of waiting for the push service and
+    well under one of CPU; sent one after the other, a worker process spent most of its time waiting (and
+    `requests` cost twice aiohttp's CPU per POST). What is the same for many subscriptions is computed once
+    per chunk: the payload per (language, region) and the VAPID token per push service origin.
+    """
+
+    def __init__(self, event: PushEvent, ids: list[int], last_attempt: bool, result: ChunkResult) -> None:
+        self.event, self.ids, self.last_attempt, self.result = event, ids, last_attempt, result
+        fields = ("pk", "endpoint", "p256dh", "auth", "region_id", "chain", "language")
+        self.subscriptions = {s.pk: s for s in PushSubscription.objects.filter(pk__in=ids).only(*fields)}
+        uids = {event.region_id} | {s.region_id for s in self.subscriptions.values()}
+        regions = Region.objects.filter(uid__in=uids).values("uid", "name_uk", "name_en")
+        self.names: dict[int, Mapping[str, Any]] = {row["uid"]: row for row in regions}
+        self.payloads: dict[tuple[str, int], bytes] = {}
+        self.tokens: dict[str, dict[str, str]] = {}
+        self.chain_alerts: dict[tuple[int, ...], bool] = {}
+
+    def run(self) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            session = loop.run_until_complete(_open_session())
+            try:
+                size = settings.PUSH_SEND_CONCURRENCY
+                for start in range(0, len(self.ids), size):
+                    self._batch(loop, session, self.ids[start : start + size])
+            finally:
+                loop.run_until_complete(session.close())
+        finally:
+            loop.close()
+
+    def _batch(self, loop: asyncio.AbstractEventLoop, session: aiohttp.ClientSession, batch: list[int]) -> None:
+        Status = PushDelivery.Status
+        claimed, busy = _claim(self.event, batch)
+        self.result.busy += busy
+        marks: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        sending = []
+        for pk in batch:
+            subscription = self.subscriptions.get(pk)
+            if pk not in claimed or subscription is None:
                 continue
-            if not claimed:
-                result.busy.append(subscription.pk)
+            if self.event.kind == PushEvent.Kind.END and self._chain_alerts(subscription.chain):
+                marks[(Status.SKIPPED, None)].append(pk)  # another alert of its chain goes on
+                self.result.skipped += 1
                 continue
-            if event.kind == PushEvent.Kind.END and _chain_alerts(subscription.chain, drill=event.drill):
-                _finish(event, subscription, Status.SKIPPED)  # another alert of its chain goes on
-                result.skipped += 1
-                continue
-            response = _send(event, subscription, session)
-            code = response.status_code if response is not None else None
+            sending.append(subscription)
+        answers = loop.run_until_complete(self._send_all(session, sending))
+        removed = []
+        for subscription, (code, retry_after) in zip(sending, answers, strict=True):
+            pk = subscription.pk
             if code is not None and code < 300:
-                _finish(event, subscription, Status.SENT, code)
-                result.sent += 1
+                marks[(Status.SENT, code)].append(pk)
+                self.result.sent += 1
             elif code in (404, 410):
-                _finish(event, subscription, Status.REMOVED, code)
-                subscription.delete()
-                result.removed += 1
-            elif (code is None or code == 429 or code >= 500) and not last_attempt:
-                _finish(event, subscription, Status.RETRYING, code)
-                result.retry.append(subscription.pk)
-                wait = _retry_after(response) if response is not None else 5
-                result.retry_after_s = max(result.retry_after_s, wait)
+                marks[(Status.REMOVED, code)].append(pk)
+                removed.append(pk)
+                self.result.removed += 1
+            elif (code is None or code == 429 or code >= 500) and not self.last_attempt:
+                marks[(Status.RETRYING, code)].append(pk)
+                self.result.retry.append(pk)
+                wait = _retry_after(retry_after) if code is not None else 5
+                self.result.retry_after_s = max(self.result.retry_after_s, wait)
             else:
-                _finish(event, subscription, Status.FAILED, code)
-                result.failed += 1
-                logger.warning("push: event %s to subscription %s failed (%s)", event.pk, subscription.pk, code)
+                marks[(Status.FAILED, code)].append(pk)
+                self.result.failed += 1
+                logger.warning("push: event %s to subscription %s failed (%s)", self.event.pk, pk, code)
+        _finish(self.event, marks)
+        if removed:
+            # After the marks: the delivery rows keep their status (their subscription becomes NULL).
+            PushSubscription.objects.filter(pk__in=removed).delete()
+
+    def _chain_alerts(self, chain: Sequence[int]) -> bool:
+        key = tuple(chain)
+        if key not in self.chain_alerts:
+            self.chain_alerts[key] = _chain_alerts(chain, drill=self.event.drill)
+        return self.chain_alerts[key]
+
+    def _payload(self, subscription: PushSubscription) -> bytes:
+        key = (subscription.language, subscription.region_id)
+        if key not in self.payloads:
+            message = push_message(
+                self.event, region_id=subscription.region_id, language=subscription.language, names=self.names
+            )
+            payload = json.dumps(message, ensure_ascii=False).encode()
+            if len(payload) > PAYLOAD_LIMIT:
+                raise ValueError(f"push payload of {len(payload)} bytes is over {PAYLOAD_LIMIT}")
+            self.payloads[key] = payload
+        return self.payloads[key]
+
+    def _vapid(self, endpoint: str) -> dict[str, str]:
+        """The VAPID header for the endpoint's push service: signed once per chunk and origin (valid 12 h)."""
+        origin = _origin(endpoint)
+        if origin not in self.tokens:
+            self.tokens[origin] = vapid_headers(endpoint)
+        return self.tokens[origin]
+
+    async def _send_all(
+        self, session: aiohttp.ClientSession, subscriptions: list[PushSubscription]
+    ) -> list[tuple[int | None, str | None]]:
+        return await asyncio.gather(*(self._send(session, s) for s in subscriptions))
+
+    async def _send(
+        self, session: aiohttp.ClientSession, subscription: PushSubscription
+    ) -> tuple[int | None, str | None]:
+        """POST one notification: (the push service's status, its Retry-After), (None, None) when unreachable."""
+        info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        headers = {
+            **self._vapid(subscription.endpoint),
+            "Urgency": "high",
+            # One pending message per subscriber region at the push service: a newer one replaces it.
+            "Topic": f"region-{subscription.region_id}",
+        }
+        try:
+            response = await WebPusher(info, aiohttp_session=session).send_async(
+                self._payload(subscription),
+                headers,
+                ttl=_ttl(self.event),
+                content_encoding="aes128gcm",
+                timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT_S),
+            )
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            # Never the endpoint in the log: it is a secret.
+            logger.warning("push: subscription %s unreachable: %s", subscription.pk, type(error).__name__)
+            return None, None
+        assert isinstance(response, aiohttp.ClientResponse)  # (a str only for curl=True)
+        return response.status, response.headers.get("Retry-After")
 
 
-def _send(event: PushEvent, subscription: PushSubscription, session: requests.Session) -> requests.Response | None:
-    payload = json.dumps(push_message(event, subscription), ensure_ascii=False).encode()
-    if len(payload) > PAYLOAD_LIMIT:
-        raise ValueError(f"push payload of {len(payload)} bytes is over {PAYLOAD_LIMIT}")
-    info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
-    headers = {
-        **vapid_headers(subscription.endpoint),
-        "Urgency": "high",
-        # One pending message per subscriber region at the push service: a newer one replaces it.
-        "Topic": f"region-{subscription.region_id}",
-    }
-    try:
-        response: requests.Response = WebPusher(info, requests_session=session).send(
-            payload, headers, ttl=_ttl(event), content_encoding="aes128gcm", timeout=10
-        )
-    except requests.RequestException as error:
-        # Never the endpoint in the log: it is a secret.
-        logger.warning("push: subscription %s unreachable: %s", subscription.pk, type(error).__name__)
-        return None
-    return response
+async def _open_session() -> aiohttp.ClientSession:
+    # Created inside the loop that uses it (aiohttp binds a session to its loop).
+    return aiohttp.ClientSession()
+
+
+def _origin(endpoint: str) -> str:
+    url = urlsplit(endpoint)
+    return f"{url.scheme}://{url.netloc}"
 
 
 def region_known(uid: int) -> bool:
