@@ -53,10 +53,14 @@ def fresh_shelter_index() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (only this run's keys: they share one prefix)."""
+    """Each test starts with an empty cache (only this run's keys: they share one prefix), and with no
+    request counted by this process's throttle (its counts are those keys' local part)."""
+    from kyivguide.throttling import throttle_forget
+
     yield
     with contextlib.suppress(redis.RedisError):
         _delete_prefixed(settings.REDIS_KEY_PREFIX)
+    throttle_forget()
 
 
 def _delete_prefixed(prefix: str) -> None:

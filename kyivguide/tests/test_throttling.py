@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,28 @@ def test_without_redis_the_api_answers_unthrottled(client: Client, caplog: Any) 
     assert [r.getMessage() for r in caplog.records if r.name == "kyivguide.throttling"] == [
         "request limits not enforced: Redis is unavailable (ConnectionError)"
     ] * 3
+
+
+def test_what_other_processes_counted_is_seen_within_the_sync_interval(client: Client) -> None:
+    from kyivguide.redis import get_redis, key
+    from kyivguide.throttling import SYNC_SECONDS
+
+    window = int(MOMENT.timestamp() // 60)
+    counter = key("throttle", "read", "127.0.0.1", str(window))
+    with rates(read="10/min"), time_machine.travel(MOMENT, tick=False):
+        assert statuses(client, NEAREST, 2) == [200, 200]
+        time.sleep(SYNC_SECONDS)
+        assert statuses(client, NEAREST, 1) == [200]  # this process's 3 are in Redis now
+        assert int(get_redis().get(counter) or 0) == 3
+        get_redis().incrby(counter, 6)  # another gunicorn worker (or host) served this client 6 times
+        time.sleep(SYNC_SECONDS)
+        # 3 + 6 + this one = 10: the budget's last; the next is refused, with the counter's expiry set.
+        assert statuses(client, NEAREST, 2) == [200, 429]
+        assert 0 < get_redis().ttl(counter) <= 60
+    time.sleep(SYNC_SECONDS)
+    with rates(read="10/min"), time_machine.travel(MOMENT, tick=False):
+        client.get(NEAREST)
+    assert int(get_redis().get(counter) or 0) == 12  # every request counted once in Redis, refused or not
 
 
 def test_clients_are_counted_apart_by_the_address_the_proxy_saw(client: Client) -> None:

@@ -18,6 +18,7 @@ allows 30).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import threading
@@ -223,6 +224,7 @@ def shelter_index() -> ShelterIndex:
             catalogue, reports_version = shelters_catalogue_versions()
             if current.index is None or catalogue.tag != current.version:
                 current.index, current.version = _load(), catalogue.tag
+                _out_of_the_collectors_way()
             if reports_version != current.reports_version or (
                 current.reports.reports and time.monotonic() - current.reports_loaded_at >= REPORTS_RELOAD_SECONDS
             ):
@@ -232,6 +234,19 @@ def shelter_index() -> ShelterIndex:
         return current.index
     finally:
         current.lock.release()
+
+
+def _out_of_the_collectors_way() -> None:
+    """Move every object alive now, the new index's among them, to the collector's permanent generation.
+
+    CPython's cyclic garbage collector walks every tracked object on each full collection, with all the
+    threads of the process stopped: 225 ms at 100,000 shelters (~330,000 objects), a pause the nearest
+    search under load hit every few seconds (bench_shelters' ratio swung between 28 % and 54 %, its p99 up
+    to 280 ms). The index holds no reference cycles, so reference counting alone frees it when a rebuild
+    replaces it. What is garbage already is collected first, so that nothing unreachable is kept for good.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def shelter_reports_overlay() -> ReportsOverlay:
