@@ -182,7 +182,7 @@ def _chain_alerts(chain: Sequence[int], *, drill: bool) -> bool:
 
 def push_event_fanout(*, event_id: int) -> list[list[int]]:
     """The chunks of subscription ids the event goes to (empty when it is not to be sent at all)."""
-    event = PushEvent.objects.select_related("region").get(pk=event_id)
+    event = PushEvent.objects.get(pk=event_id)  # (its region_id is all it needs: not the region's polygon)
     if event.kind == PushEvent.Kind.END:
         freshness = status_freshness(feeds=feeds_health_from_db(), now=timezone.now())
         if freshness.state == UNKNOWN:
