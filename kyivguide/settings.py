@@ -290,6 +290,10 @@ PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 # A live worker holds a claim for one batch of concurrent POSTs (10 s at most each), so this must be
 # longer than that; the README's "Push: a killed worker" says why a rare duplicate is accepted.
 PUSH_CLAIM_STALE_SECONDS = env_int("PUSH_CLAIM_STALE_SECONDS", 60, minimum=1, maximum=3600)
+# Push events and their delivery rows (one per subscription) older than this are deleted, hourly: the
+# operations page shows the recent ones, and at a million subscriptions a day of ten alerts is 20 million rows.
+PUSH_RETENTION_DAYS = env_int("PUSH_RETENTION_DAYS", 7, minimum=1, maximum=365)
+CELERY_BEAT_SCHEDULE["push.prune"] = {"task": "push.prune", "schedule": 3600.0, "options": {"expires": 3600.0}}
 # One periodic poll per enabled source. `expires`: a poll that could not start within its interval
 # is dropped, not queued behind the next one (a backlog of stale polls helps nobody).
 CELERY_BEAT_SCHEDULE.update(

@@ -485,5 +485,19 @@ def _origin(endpoint: str) -> str:
     return f"{url.scheme}://{url.netloc}"
 
 
+def push_prune(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete the events older than PUSH_RETENTION_DAYS with their deliveries: (events, deliveries) deleted.
+
+    The deliveries first, in one DELETE (nothing refers to a delivery row, so Django loads none of them);
+    the events' own delete then finds nothing left to cascade to. A delivery is final within the hour
+    (PUSH_MAX_ATTEMPTS with at most 5 minutes between attempts), days before it is pruned.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.PUSH_RETENTION_DAYS)
+    old = PushEvent.objects.filter(created_at__lt=cutoff)
+    deliveries, _ = PushDelivery.objects.filter(event__in=old).delete()
+    events, _ = old.delete()
+    return events, deliveries
+
+
 def region_known(uid: int) -> bool:
     return Region.objects.filter(uid=uid).exists()

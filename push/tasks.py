@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from push.services import FANOUT_TASK, push_event_fanout, push_send_chunk
+from push.services import FANOUT_TASK, push_event_fanout, push_prune, push_send_chunk
 
 
 @shared_task(name=FANOUT_TASK)
@@ -39,3 +39,10 @@ def send_chunk(self: Any, event_id: int, subscription_ids: list[int], attempt: i
         send_chunk.apply_async((event_id, result.busy, attempt), countdown=settings.PUSH_CLAIM_STALE_SECONDS)
     counts = {"sent": result.sent, "removed": result.removed, "failed": result.failed}
     return {**counts, "retry": len(result.retry), "busy": len(result.busy)}
+
+
+@shared_task(name="push.prune")
+def prune() -> dict[str, int]:
+    """Hourly (beat): drop the events and deliveries older than PUSH_RETENTION_DAYS."""
+    events, deliveries = push_prune()
+    return {"events": events, "deliveries": deliveries}
